@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# `make run`: set up everything that is missing, then run the identity server and both shops
+# until Ctrl-C. Safe to run again: secrets, databases and demo data are reused.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+entry=$repo/scripts/entrypoint.sh
+export VAR_DIR=${VAR_DIR:-$repo/var}
+projects=(identity_server project_a project_b)
+
+"$repo/.venv/bin/python" "$repo/scripts/bootstrap.py" --var-dir "$VAR_DIR"
+for project in "${projects[@]}"; do
+  echo "==> $project: migrate, static files, demo data"
+  "$entry" "$project" setup
+  "$entry" "$project" seed
+done
+
+pids=()
+stop() {
+  trap - INT TERM
+  echo; echo "==> stopping"
+  kill -TERM "${pids[@]}" 2>/dev/null || true
+  wait "${pids[@]}" 2>/dev/null || true
+  exit 0
+}
+trap stop INT TERM
+for project in "${projects[@]}"; do
+  "$entry" "$project" serve > >(sed -u "s/^/[$project] /") 2>&1 &
+  pids+=($!)
+done
+
+idp=${IDP_URL:-http://localhost:${IDP_PORT:-8000}}
+shop_a=${SHOP_A_URL:-http://localhost:${SHOP_A_PORT:-8001}}
+shop_b=${SHOP_B_URL:-http://localhost:${SHOP_B_PORT:-8002}}
+"$repo/.venv/bin/python" "$repo/scripts/wait_ready.py" "$idp" "$shop_a" "$shop_b" || stop
+cat <<MSG
+
+  Identity server  $idp   (admin: $idp/admin/)
+  Shop A           $shop_a
+  Shop B           $shop_b
+
+  Demo customer    alice@example.com / demo-alice-pass
+  Demo admin       admin@example.com / demo-admin-pass   (staff at the identity server and both shops)
+
+  Ctrl-C stops all three.
+MSG
+wait "${pids[@]}"

@@ -1,0 +1,140 @@
+"""Start the identity server and both shops as real processes, the way `make run` does."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import psycopg2
+from bootstrap import dev_env_ensure
+from wait_ready import wait_ready
+
+REPO = Path(__file__).resolve().parents[2]
+ENTRYPOINT = REPO / "scripts" / "entrypoint.sh"
+PROJECTS = ("identity_server", "project_a", "project_b")
+PREFIXES = {"identity_server": "IDP", "project_a": "SHOP_A", "project_b": "SHOP_B"}
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class PostgresDatabases:
+    """Throwaway PostgreSQL databases, one per project, dropped at the end."""
+
+    def __init__(self, server_url: str) -> None:
+        self.server_url = server_url.rstrip("/")
+        self.names: list[str] = []
+
+    def _execute(self, sql: str) -> None:
+        parts = urlsplit(self.server_url)
+        conn = psycopg2.connect(
+            host=parts.hostname, port=parts.port or 5432, user=parts.username or "postgres",
+            password=parts.password or None, dbname="postgres",
+        )
+        conn.autocommit = True
+        try:
+            with conn.cursor() as cursor:
+                cursor.execute(sql)
+        finally:
+            conn.close()
+
+    def create(self, project: str) -> str:
+        name = f"sso_e2e_{project}_{secrets.token_hex(4)}"
+        self._execute(f'CREATE DATABASE "{name}"')
+        self.names.append(name)
+        return f"{self.server_url}/{name}"
+
+    def drop_all(self) -> None:
+        for name in self.names:
+            self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@dataclass
+class Stack:
+    """The running servers: their public URLs, environment and log files."""
+
+    var_dir: Path
+    log_dir: Path
+    env: dict[str, str]
+    urls: dict[str, str] = field(default_factory=dict)
+    processes: list[subprocess.Popen] = field(default_factory=list)
+
+    @property
+    def idp(self) -> str:
+        return self.urls["identity_server"]
+
+    @property
+    def shop_a(self) -> str:
+        return self.urls["project_a"]
+
+    @property
+    def shop_b(self) -> str:
+        return self.urls["project_b"]
+
+    def run(self, project: str, step: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        """Run an entrypoint step (`manage`, `seed`...) for a project; return its output."""
+        result = subprocess.run(
+            [str(ENTRYPOINT), project, step, *args], env=self.env, capture_output=True,
+            text=True, timeout=120,
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(f"{project} {step} {args} failed:\n{result.stdout}\n{result.stderr}")
+        return result
+
+    def shell(self, project: str, code: str) -> str:
+        """Run Python in a project's Django shell and return what it printed."""
+        return self.run(project, "manage", "shell", "--no-imports", "-c", code).stdout.strip()
+
+    def start(self) -> None:
+        for project in PROJECTS:
+            self.run(project, "setup")
+            self.run(project, "seed")
+        for project in PROJECTS:
+            log = (self.log_dir / f"{project}.log").open("w")
+            self.processes.append(
+                subprocess.Popen(
+                    [str(ENTRYPOINT), project, "serve"], env=self.env, stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+            )
+        not_ready = wait_ready(list(self.urls.values()), deadline_seconds=60)
+        if not_ready:
+            self.stop()
+            raise RuntimeError(f"servers not ready: {not_ready}; logs in {self.log_dir}")
+
+    def stop(self) -> None:
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def stack_create(*, var_dir: Path, log_dir: Path, databases: PostgresDatabases | None) -> Stack:
+    """Prepare a stack on free ports with fresh secrets and databases (not started)."""
+    dev_env_ensure(var_dir)
+    log_dir.mkdir(parents=True, exist_ok=True)
+    env = {key: value for key, value in os.environ.items() if not key.endswith("DATABASE_URL")}
+    env.update(VAR_DIR=str(var_dir), BIND="127.0.0.1", WEB_WORKERS="2", WEB_THREADS="8")
+    stack = Stack(var_dir=var_dir, log_dir=log_dir, env=env)
+    for project in PROJECTS:
+        prefix = PREFIXES[project]
+        port = free_port()
+        # Public URLs use localhost, not 127.0.0.1: DOT lets a 127.0.0.1 redirect URI match any port.
+        stack.urls[project] = f"http://localhost:{port}"
+        env[f"{prefix}_PORT"] = str(port)
+        env[f"{prefix}_URL"] = stack.urls[project]
+        if databases:
+            env[f"{prefix}_DATABASE_URL"] = databases.create(project)
+    return stack

@@ -1,0 +1,165 @@
+"""Attacks on the sign-in flow that the identity server and the shops refuse."""
+
+import base64
+import hashlib
+import secrets
+from urllib.parse import urlencode
+
+import pytest
+import requests
+from support.stack import free_port
+from support.web import WebClient, query, sign_in_at_idp, stop_at_shop_callback
+
+
+def client_credentials(stack, shop: str) -> tuple[str, str]:
+    env = dict(
+        line.split("=", 1)
+        for line in (stack.var_dir / "dev.env").read_text().splitlines()
+        if "=" in line and not line.startswith("#")
+    )
+    return env[f"{shop}_CLIENT_ID"], env[f"{shop}_CLIENT_SECRET"]
+
+
+def pkce_pair() -> tuple[str, str]:
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+    return verifier, challenge.rstrip(b"=").decode()
+
+
+def authorize_url(stack, client_id: str, redirect_uri: str, **extra: str) -> str:
+    params = {
+        "response_type": "code",
+        "client_id": client_id,
+        "redirect_uri": redirect_uri,
+        "scope": "openid profile email",
+        "state": secrets.token_urlsafe(16),
+        "nonce": secrets.token_urlsafe(16),
+    } | extra
+    return f"{stack.idp}/o/authorize/?{urlencode(params)}"
+
+
+def signed_in_at_idp(stack, customer) -> WebClient:
+    client = WebClient()
+    sign_in_at_idp(client, stack.idp, customer.email, customer.password)
+    return client
+
+
+def test_authorization_response_carries_the_issuer(stack, customer):
+    """RFC 9207: the code comes back with `iss`, so a shop can detect a mix-up attack."""
+    client = signed_in_at_idp(stack, customer)
+    callback = stop_at_shop_callback(client, stack.shop_a)
+    assert query(callback)["iss"] == f"{stack.idp}/o"
+    assert query(callback)["code"]
+
+
+def test_tampered_state_is_refused_with_a_clear_page(stack, customer):
+    """A callback whose state was changed signs nobody in and offers to try again."""
+    client = signed_in_at_idp(stack, customer)
+    callback = stop_at_shop_callback(client, stack.shop_a)
+    tampered = callback.replace(f"state={query(callback)['state']}", "state=forged-state")
+
+    response = client.get(tampered)
+
+    assert response.status_code == 400
+    assert "Try again" in response.text
+    client.get(f"{stack.shop_a}/")
+    assert client.page().select_one(".user-name") is None
+
+
+def test_replayed_callback_is_refused(stack, customer):
+    """The same callback (code and state) used twice works once: state is single-use."""
+    client = signed_in_at_idp(stack, customer)
+    callback = stop_at_shop_callback(client, stack.shop_a)
+    assert client.get(callback).url.startswith(stack.shop_a)
+    client.submit(form="form[action*='/oidc/logout/']")
+
+    replay = client.get(callback)
+
+    assert replay.status_code == 400
+    client.get(f"{stack.shop_a}/")
+    assert client.page().select_one(".user-name") is None
+
+
+@pytest.mark.parametrize("target", ["other shop", "loopback"])
+def test_redirect_uri_of_another_client_or_a_loopback_is_refused(stack, customer, target):
+    """Shop A's client never sends a code to shop B's callback or to 127.0.0.1 on a random port."""
+    client_id, _ = client_credentials(stack, "SHOP_A")
+    redirect_uri = {
+        "other shop": f"{stack.shop_b}/oidc/callback/",
+        "loopback": f"http://127.0.0.1:{free_port()}/oidc/callback/",
+    }[target]
+    _, challenge = pkce_pair()
+    client = signed_in_at_idp(stack, customer)
+
+    response = client.get(
+        authorize_url(stack, client_id, redirect_uri, code_challenge=challenge, code_challenge_method="S256"),
+        allow_redirects=False,
+    )
+
+    assert response.status_code == 400
+    assert "Location" not in response.headers
+
+
+@pytest.mark.parametrize("pkce", [{}, {"code_challenge": "x" * 43, "code_challenge_method": "plain"}])
+def test_authorization_without_s256_pkce_is_refused(stack, customer, pkce):
+    """No code is issued without a PKCE S256 challenge (RFC 9700 §2.1.1); `plain` is refused."""
+    client_id, _ = client_credentials(stack, "SHOP_A")
+    client = signed_in_at_idp(stack, customer)
+
+    response = client.get(
+        authorize_url(stack, client_id, f"{stack.shop_a}/oidc/callback/", **pkce), allow_redirects=False
+    )
+
+    location = response.headers.get("Location", "")
+    assert "code=" not in location
+    assert response.status_code == 400 or query(location)["error"] == "invalid_request"
+
+
+def test_replayed_authorization_code_is_refused(stack, customer):
+    """A code exchanges for tokens once; the second exchange fails with invalid_grant."""
+    client_id, client_secret = client_credentials(stack, "SHOP_A")
+    redirect_uri = f"{stack.shop_a}/oidc/callback/"
+    verifier, challenge = pkce_pair()
+    client = signed_in_at_idp(stack, customer)
+    response = client.get(
+        authorize_url(stack, client_id, redirect_uri, code_challenge=challenge, code_challenge_method="S256"),
+        allow_redirects=False,
+    )
+    code = query(response.headers["Location"])["code"]
+    exchange = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": redirect_uri,
+        "code_verifier": verifier,
+    }
+
+    first = requests.post(f"{stack.idp}/o/token/", data=exchange, auth=(client_id, client_secret), timeout=10)
+    second = requests.post(f"{stack.idp}/o/token/", data=exchange, auth=(client_id, client_secret), timeout=10)
+
+    assert first.status_code == 200 and first.json()["id_token"]
+    assert second.status_code == 400
+    assert second.json()["error"] == "invalid_grant"
+
+
+def test_code_exchange_with_a_wrong_verifier_is_refused(stack, customer):
+    """A stolen code is useless without the PKCE verifier."""
+    client_id, client_secret = client_credentials(stack, "SHOP_A")
+    redirect_uri = f"{stack.shop_a}/oidc/callback/"
+    _, challenge = pkce_pair()
+    client = signed_in_at_idp(stack, customer)
+    response = client.get(
+        authorize_url(stack, client_id, redirect_uri, code_challenge=challenge, code_challenge_method="S256"),
+        allow_redirects=False,
+    )
+    code = query(response.headers["Location"])["code"]
+
+    exchange = requests.post(
+        f"{stack.idp}/o/token/",
+        data={"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri,
+              "code_verifier": secrets.token_urlsafe(48)},
+        auth=(client_id, client_secret),
+        timeout=10,
+    )
+
+    assert exchange.status_code == 400
+    assert exchange.json()["error"] == "invalid_grant"

@@ -1,0 +1,34 @@
+"""Signing out at a shop ends the shop session and the identity server session."""
+
+from support.web import query, sign_in_at_shop
+
+
+def test_sign_out_ends_shop_and_idp_sessions_and_returns_to_the_shop(stack, client, customer):
+    """"Sign out" goes through the IdP's end-session endpoint and back to the shop, signed out."""
+    sign_in_at_shop(client, stack.shop_a, customer.email, customer.password)
+
+    response = client.submit(form="form[action*='/oidc/logout/']")
+
+    end_session = next(r for r in response.history if "/o/logout/" in r.url)
+    params = query(end_session.url)
+    assert params["id_token_hint"]
+    assert params["post_logout_redirect_uri"] == f"{stack.shop_a}/"
+    assert response.url == f"{stack.shop_a}/"
+    assert client.page().select_one(".user-name") is None
+
+    profile = client.get(f"{stack.idp}/account/profile/")
+    assert profile.url.startswith(f"{stack.idp}/account/login/"), "the IdP session is over"
+    again = client.get(f"{stack.shop_a}/oidc/login/?next=/")
+    assert again.url.startswith(f"{stack.idp}/account/login/"), "signing in again asks for a password"
+
+
+def test_end_session_refuses_an_unregistered_post_logout_redirect(stack, client, customer):
+    """The IdP does not send the user to a post-logout URI the client did not register."""
+    sign_in_at_shop(client, stack.shop_a, customer.email, customer.password)
+    response = client.get(
+        f"{stack.idp}/o/logout/",
+        params={"client_id": "shop-a", "post_logout_redirect_uri": "https://evil.example/"},
+        allow_redirects=False,
+    )
+    assert response.status_code == 400 or "evil.example" not in response.headers.get("Location", "")
+    assert "evil.example" not in response.headers.get("Location", "")
