@@ -36,7 +36,7 @@ def median_seconds(action: Callable[[], object], runs: int = RUNS) -> float:
 def main() -> None:
     sys.path.insert(0, str(Path.cwd()))
     var_dir = Path(tempfile.mkdtemp(prefix="bench-"))
-    os.environ.update(DEBUG="1", SECRET_KEY="bench", VAR_DIR=str(var_dir))
+    os.environ.update(DEBUG="1", SECRET_KEY="bench-only", VAR_DIR=str(var_dir))  # noqa: S106
     os.environ["DATABASE_URL"] = f"sqlite:///{var_dir / 'bench.sqlite3'}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
@@ -50,16 +50,25 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     secret = secrets.token_urlsafe(96)
     app = Application.objects.create(
-        name="bench", client_type="confidential", authorization_grant_type="authorization-code",
-        redirect_uris="http://localhost:9999/cb/", client_secret=secret, algorithm="RS256",
+        name="bench",
+        client_type="confidential",
+        authorization_grant_type="authorization-code",
+        redirect_uris="http://localhost:9999/cb/",
+        client_secret=secret,
+        algorithm="RS256",
     )
     auth = "Basic " + b64encode(f"{app.client_id}:{secret}".encode()).decode()
     client = Client()
 
     def token_request() -> None:
         response = client.post(
-            "/o/token/", {"grant_type": "authorization_code", "code": "unknown",
-                          "redirect_uri": "http://localhost:9999/cb/", "code_verifier": "v" * 43},
+            "/o/token/",
+            {
+                "grant_type": "authorization_code",
+                "code": "unknown",
+                "redirect_uri": "http://localhost:9999/cb/",
+                "code_verifier": "v" * 43,
+            },
             HTTP_AUTHORIZATION=auth,
         )
         assert response.json()["error"] == "invalid_grant", response.content
@@ -78,8 +87,14 @@ def main() -> None:
     for hasher, (verify, token) in rows.items():
         print(f"{hasher:<16}{verify * 1000:>13.3f} ms{token * 1000:>13.3f} ms")
     slow, fast = rows["pbkdf2_sha256"], rows["client_sha256"]
-    print(f"ratio pbkdf2/client_sha256: verify x{slow[0] / fast[0]:.0f}, token request x{slow[1] / fast[1]:.1f}")
-    print(f"token requests per second on one core: {1 / slow[1]:.1f} (pbkdf2) vs {1 / fast[1]:.1f} (client_sha256)")
+    print(
+        f"ratio pbkdf2/client_sha256: verify x{slow[0] / fast[0]:.0f}, "
+        f"token request x{slow[1] / fast[1]:.1f}"
+    )
+    print(
+        f"token requests per second, one thread: {1 / slow[1]:.1f} (pbkdf2) "
+        f"vs {1 / fast[1]:.1f} (client_sha256)"
+    )
 
 
 if __name__ == "__main__":

@@ -92,7 +92,9 @@ def test_redirect_uri_of_another_client_or_a_loopback_is_refused(stack, customer
     client = signed_in_at_idp(stack, customer)
 
     response = client.get(
-        authorize_url(stack, client_id, redirect_uri, code_challenge=challenge, code_challenge_method="S256"),
+        authorize_url(
+            stack, client_id, redirect_uri, code_challenge=challenge, code_challenge_method="S256"
+        ),
         allow_redirects=False,
     )
 
@@ -100,14 +102,17 @@ def test_redirect_uri_of_another_client_or_a_loopback_is_refused(stack, customer
     assert "Location" not in response.headers
 
 
-@pytest.mark.parametrize("pkce", [{}, {"code_challenge": "x" * 43, "code_challenge_method": "plain"}])
+@pytest.mark.parametrize(
+    "pkce", [{}, {"code_challenge": "x" * 43, "code_challenge_method": "plain"}]
+)
 def test_authorization_without_s256_pkce_is_refused(stack, customer, pkce):
     """No code is issued without a PKCE S256 challenge (RFC 9700 §2.1.1); `plain` is refused."""
     client_id, _ = client_credentials(stack, "SHOP_A")
     client = signed_in_at_idp(stack, customer)
 
     response = client.get(
-        authorize_url(stack, client_id, f"{stack.shop_a}/oidc/callback/", **pkce), allow_redirects=False
+        authorize_url(stack, client_id, f"{stack.shop_a}/oidc/callback/", **pkce),
+        allow_redirects=False,
     )
 
     location = response.headers.get("Location", "")
@@ -122,7 +127,9 @@ def test_replayed_authorization_code_is_refused(stack, customer):
     verifier, challenge = pkce_pair()
     client = signed_in_at_idp(stack, customer)
     response = client.get(
-        authorize_url(stack, client_id, redirect_uri, code_challenge=challenge, code_challenge_method="S256"),
+        authorize_url(
+            stack, client_id, redirect_uri, code_challenge=challenge, code_challenge_method="S256"
+        ),
         allow_redirects=False,
     )
     code = query(response.headers["Location"])["code"]
@@ -133,8 +140,12 @@ def test_replayed_authorization_code_is_refused(stack, customer):
         "code_verifier": verifier,
     }
 
-    first = requests.post(f"{stack.idp}/o/token/", data=exchange, auth=(client_id, client_secret), timeout=10)
-    second = requests.post(f"{stack.idp}/o/token/", data=exchange, auth=(client_id, client_secret), timeout=10)
+    first = requests.post(
+        f"{stack.idp}/o/token/", data=exchange, auth=(client_id, client_secret), timeout=10
+    )
+    second = requests.post(
+        f"{stack.idp}/o/token/", data=exchange, auth=(client_id, client_secret), timeout=10
+    )
 
     assert first.status_code == 200 and first.json()["id_token"]
     assert second.status_code == 400
@@ -148,15 +159,21 @@ def test_code_exchange_with_a_wrong_verifier_is_refused(stack, customer):
     _, challenge = pkce_pair()
     client = signed_in_at_idp(stack, customer)
     response = client.get(
-        authorize_url(stack, client_id, redirect_uri, code_challenge=challenge, code_challenge_method="S256"),
+        authorize_url(
+            stack, client_id, redirect_uri, code_challenge=challenge, code_challenge_method="S256"
+        ),
         allow_redirects=False,
     )
     code = query(response.headers["Location"])["code"]
 
     exchange = requests.post(
         f"{stack.idp}/o/token/",
-        data={"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri,
-              "code_verifier": secrets.token_urlsafe(48)},
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": redirect_uri,
+            "code_verifier": secrets.token_urlsafe(48),
+        },
         auth=(client_id, client_secret),
         timeout=10,
     )

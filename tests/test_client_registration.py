@@ -10,12 +10,20 @@ def oidc_client(stack, *args: str, check: bool = True):
 
 
 def test_add_list_and_rotate_secret_of_a_third_client(stack):
-    """`oidc_client add` prints the credentials; `list` shows the client; `rotate-secret` replaces the secret."""
+    """`add` prints credentials, `list` shows the client, `rotate-secret` replaces the secret."""
     added = json.loads(
         oidc_client(
-            stack, "add", "--name", "Shop C", "--redirect-uri", "http://localhost:8003/oidc/callback/",
-            "--post-logout-redirect-uri", "http://localhost:8003/",
-            "--backchannel-logout-uri", "http://localhost:8003/oidc/backchannel-logout/", "--first-party",
+            stack,
+            "add",
+            "--name",
+            "Shop C",
+            "--redirect-uri",
+            "http://localhost:8003/oidc/callback/",
+            "--post-logout-redirect-uri",
+            "http://localhost:8003/",
+            "--backchannel-logout-uri",
+            "http://localhost:8003/oidc/backchannel-logout/",
+            "--first-party",
         ).stdout
     )
     assert set(added) == {"client_id", "client_secret", "issuer"}
@@ -32,10 +40,15 @@ def test_add_list_and_rotate_secret_of_a_third_client(stack):
     def client_credentials_accepted(secret: str) -> bool:
         # A confidential client authenticates at the token endpoint; a bad secret is invalid_client.
         response = requests.post(
-            f"{stack.idp}/o/token/", data={"grant_type": "authorization_code", "code": "x",
-                                           "redirect_uri": "http://localhost:8003/oidc/callback/",
-                                           "code_verifier": "v" * 43},
-            auth=(added["client_id"], secret), timeout=10,
+            f"{stack.idp}/o/token/",
+            data={
+                "grant_type": "authorization_code",
+                "code": "x",
+                "redirect_uri": "http://localhost:8003/oidc/callback/",
+                "code_verifier": "v" * 43,
+            },
+            auth=(added["client_id"], secret),
+            timeout=10,
         )
         return response.json().get("error") != "invalid_client"
 
@@ -45,7 +58,9 @@ def test_add_list_and_rotate_secret_of_a_third_client(stack):
 
 def test_bad_input_gets_a_clear_error_not_a_traceback(stack):
     """An invalid redirect URI or an unknown client id is refused with a message."""
-    bad_uri = oidc_client(stack, "add", "--name", "Broken", "--redirect-uri", "not a url", check=False)
+    bad_uri = oidc_client(
+        stack, "add", "--name", "Broken", "--redirect-uri", "not a url", check=False
+    )
     unknown = oidc_client(stack, "rotate-secret", "no-such-client", check=False)
 
     for result in (bad_uri, unknown):

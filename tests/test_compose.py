@@ -1,4 +1,4 @@
-"""docker-compose.yml stays true to the entrypoints and settings `make run` uses (checked statically)."""
+"""docker-compose.yml stays true to the entrypoints and settings of `make run` (static checks)."""
 
 import re
 import shlex
@@ -20,8 +20,14 @@ def environment_read_by_the_code() -> set[str]:
     ]
     names: set[str] = set()
     for source in sources:
-        names |= set(re.findall(r"""env(?:\.\w+)?\(\s*["']([A-Z][A-Z0-9_]*)["']""", source.read_text()))
-        names |= set(re.findall(r"""environ(?:\.get)?[\[(]\s*["']([A-Z][A-Z0-9_]*)["']""", source.read_text()))
+        names |= set(
+            re.findall(r"""env(?:\.\w+)?\(\s*["']([A-Z][A-Z0-9_]*)["']""", source.read_text())
+        )
+        names |= set(
+            re.findall(
+                r"""environ(?:\.get)?[\[(]\s*["']([A-Z][A-Z0-9_]*)["']""", source.read_text()
+            )
+        )
     names |= set(re.findall(r"\$\{?([A-Z][A-Z0-9_]*)", ENTRYPOINT))
     prefixes = re.findall(r"prefix=([A-Z_]+)", ENTRYPOINT)
     mapped = re.findall(r"^\s*own (\w+) \w+", ENTRYPOINT, flags=re.M)
@@ -30,7 +36,9 @@ def environment_read_by_the_code() -> set[str]:
 
 
 def test_compose_file_parses_with_the_expected_services():
-    assert {"db", "bootstrap", "setup", "identity_server", "project_a", "project_b"} <= set(COMPOSE["services"])
+    assert {"db", "bootstrap", "setup", "identity_server", "project_a", "project_b"} <= set(
+        COMPOSE["services"]
+    )
 
 
 @pytest.mark.parametrize("name", ["identity_server", "project_a", "project_b"])

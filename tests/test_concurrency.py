@@ -10,7 +10,7 @@ SIGN_INS = 20
 
 
 def test_twenty_concurrent_first_sign_ins_create_one_shadow(stack, customer):
-    """20 browsers reach shop A's callback for the same new user at once: 20 successes, one shadow."""
+    """20 browsers reach shop A's callback for one new user at once: 20 successes, one shadow."""
     clients = [WebClient() for _ in range(SIGN_INS)]
     for client in clients:
         sign_in_at_idp(client, stack.idp, customer.email, customer.password)

@@ -4,7 +4,7 @@ from support.web import query, sign_in_at_shop
 
 
 def test_sign_out_ends_shop_and_idp_sessions_and_returns_to_the_shop(stack, client, customer):
-    """"Sign out" goes through the IdP's end-session endpoint and back to the shop, signed out."""
+    """The "Sign out" button ends the IdP session too and comes back to the shop, signed out."""
     sign_in_at_shop(client, stack.shop_a, customer.email, customer.password)
 
     response = client.submit(form="form[action*='/oidc/logout/']")
@@ -19,7 +19,9 @@ def test_sign_out_ends_shop_and_idp_sessions_and_returns_to_the_shop(stack, clie
     profile = client.get(f"{stack.idp}/account/profile/")
     assert profile.url.startswith(f"{stack.idp}/account/login/"), "the IdP session is over"
     again = client.get(f"{stack.shop_a}/oidc/login/?next=/")
-    assert again.url.startswith(f"{stack.idp}/account/login/"), "signing in again asks for a password"
+    assert again.url.startswith(f"{stack.idp}/account/login/"), (
+        "signing in again asks for a password"
+    )
 
 
 def test_end_session_refuses_an_unregistered_post_logout_redirect(stack, client, customer):

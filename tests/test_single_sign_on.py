@@ -7,7 +7,7 @@ from support.web import query, sign_in_at_shop
 
 
 def test_customer_signs_in_at_shop_a_through_the_identity_server(stack, client, customer):
-    """"Sign in" at shop A leads to the IdP's sign-in page and back to A, signed in by name."""
+    """The "Sign in" link at shop A leads to the IdP's sign-in and back to A, signed in by name."""
     client.get(f"{stack.shop_a}/")
     sign_in_link = client.page().find("a", string=lambda text: text and "Sign in" in text)
     assert sign_in_link is not None

@@ -37,8 +37,11 @@ class PostgresDatabases:
     def _execute(self, sql: str) -> None:
         parts = urlsplit(self.server_url)
         conn = psycopg2.connect(
-            host=parts.hostname, port=parts.port or 5432, user=parts.username or "postgres",
-            password=parts.password or None, dbname="postgres",
+            host=parts.hostname,
+            port=parts.port or 5432,
+            user=parts.username or "postgres",
+            password=parts.password or None,
+            dbname="postgres",
         )
         conn.autocommit = True
         try:
@@ -80,14 +83,21 @@ class Stack:
     def shop_b(self) -> str:
         return self.urls["project_b"]
 
-    def run(self, project: str, step: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    def run(
+        self, project: str, step: str, *args: str, check: bool = True
+    ) -> subprocess.CompletedProcess:
         """Run an entrypoint step (`manage`, `seed`...) for a project; return its output."""
         result = subprocess.run(
-            [str(ENTRYPOINT), project, step, *args], env=self.env, capture_output=True,
-            text=True, timeout=120,
+            [str(ENTRYPOINT), project, step, *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         if check and result.returncode != 0:
-            raise AssertionError(f"{project} {step} {args} failed:\n{result.stdout}\n{result.stderr}")
+            raise AssertionError(
+                f"{project} {step} {args} failed:\n{result.stdout}\n{result.stderr}"
+            )
         return result
 
     def shell(self, project: str, code: str) -> str:
@@ -102,7 +112,9 @@ class Stack:
             log = (self.log_dir / f"{project}.log").open("w")
             self.processes.append(
                 subprocess.Popen(
-                    [str(ENTRYPOINT), project, "serve"], env=self.env, stdout=log,
+                    [str(ENTRYPOINT), project, "serve"],
+                    env=self.env,
+                    stdout=log,
                     stderr=subprocess.STDOUT,
                 )
             )
@@ -131,7 +143,7 @@ def stack_create(*, var_dir: Path, log_dir: Path, databases: PostgresDatabases |
     for project in PROJECTS:
         prefix = PREFIXES[project]
         port = free_port()
-        # Public URLs use localhost, not 127.0.0.1: DOT lets a 127.0.0.1 redirect URI match any port.
+        # localhost, not 127.0.0.1: DOT lets a 127.0.0.1 redirect URI match any port.
         stack.urls[project] = f"http://localhost:{port}"
         env[f"{prefix}_PORT"] = str(port)
         env[f"{prefix}_URL"] = stack.urls[project]

@@ -34,7 +34,7 @@ class WebClient:
         response: requests.Response | None = None,
         files: dict | None = None,
     ) -> requests.Response:
-        """Submit the form matched by the CSS selector `form`, with its hidden fields, plus `data`."""
+        """Submit the form matched by the CSS selector `form`: its hidden fields plus `data`."""
         response = response or self.last
         element = self.page(response).select_one(form)
         assert element is not None, f"no {form!r} on {response.url}:\n{response.text[:2000]}"
@@ -58,7 +58,9 @@ def query(url: str) -> dict[str, str]:
     return {key: values[0] for key, values in parse_qs(urlsplit(url).query).items()}
 
 
-def sign_in_at_shop(client: WebClient, shop_url: str, email: str, password: str) -> requests.Response:
+def sign_in_at_shop(
+    client: WebClient, shop_url: str, email: str, password: str
+) -> requests.Response:
     """Click "Sign in" at a shop, sign in at the identity server, return the shop page."""
     client.get(f"{shop_url}/oidc/login/?next=/")
     if "/account/login/" in client.last.url:
@@ -67,10 +69,12 @@ def sign_in_at_shop(client: WebClient, shop_url: str, email: str, password: str)
 
 
 def stop_at_shop_callback(client: WebClient, shop_url: str) -> str:
-    """Start signing in at a shop (already signed in at the IdP); return the callback URL, unvisited."""
+    """Start signing in at a shop (signed in at the IdP); return the callback URL, unvisited."""
     response = client.get(f"{shop_url}/oidc/login/?next=/", allow_redirects=False)
     while response.is_redirect and "/oidc/callback/" not in response.headers["Location"]:
-        response = client.get(urljoin(response.url, response.headers["Location"]), allow_redirects=False)
+        response = client.get(
+            urljoin(response.url, response.headers["Location"]), allow_redirects=False
+        )
     assert response.is_redirect, f"expected a redirect to the callback from {response.url}"
     return response.headers["Location"]
 

@@ -1,0 +1,67 @@
+from django.test import Client
+from django.urls import reverse
+
+from shop.models import Category, Product
+from shop.testing import create_test_product
+
+
+def test_catalog_lists_active_products_only(client: Client, db: None) -> None:
+    """The catalog shows products on sale and hides inactive ones."""
+    create_test_product(name="Enamel Mug", price="12.50")
+    create_test_product(name="Retired Kettle", active=False)
+
+    response = client.get("/")
+
+    assert response.status_code == 200
+    assert [p.name for p in response.context["products"]] == ["Enamel Mug"]
+    assert b"Enamel Mug" in response.content
+    assert "€12.50" in response.content.decode()
+    assert b"Retired Kettle" not in response.content
+
+
+def test_catalog_filters_by_category(client: Client, db: None) -> None:
+    """?category=<slug> shows that category's products only."""
+    kitchen = Category.objects.create(name="Kitchen", slug="kitchen")
+    create_test_product(name="Enamel Mug", category=kitchen)
+    create_test_product(name="Wool Throw")
+
+    response = client.get("/?category=kitchen")
+
+    assert [p.name for p in response.context["products"]] == ["Enamel Mug"]
+
+
+def test_product_detail_shows_product_and_add_to_cart_form(
+    client: Client, product: Product
+) -> None:
+    """A product page shows name, price, stock and the add-to-cart form."""
+    response = client.get(f"/products/{product.slug}/")
+
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Enamel Mug" in body
+    assert "€12.50" in body
+    assert "5 in stock" in body
+    assert reverse("shop:cart_add", args=[product.pk]) in body
+    assert 'name="quantity"' in body
+
+
+def test_product_detail_of_out_of_stock_product_has_no_add_to_cart(
+    client: Client, db: None
+) -> None:
+    """An out-of-stock product says so and offers no add-to-cart button."""
+    product = create_test_product(name="Brass Pencil", stock=0)
+
+    body = client.get(product.get_absolute_url()).content.decode()
+
+    assert "Out of stock" in body
+    assert "Add to cart" not in body
+
+
+def test_unknown_or_inactive_product_is_404(client: Client, db: None) -> None:
+    """Unknown slugs and inactive products are a 404 with the shop's own page."""
+    inactive = create_test_product(active=False)
+
+    assert client.get("/products/no-such-thing/").status_code == 404
+    response = client.get(inactive.get_absolute_url())
+    assert response.status_code == 404
+    assert b"Page not found" in response.content

@@ -1,0 +1,19 @@
+"""The shop's routes (namespace ``shop``); see docs/contract.md, "Shops"."""
+
+from django.urls import path
+
+from shop import views
+
+app_name = "shop"
+
+urlpatterns = [
+    path("", views.CatalogView.as_view(), name="catalog"),
+    path("products/<slug:slug>/", views.ProductDetailView.as_view(), name="product_detail"),
+    path("cart/", views.cart_detail, name="cart"),
+    path("cart/add/<int:product_id>/", views.cart_add, name="cart_add"),
+    path("cart/update/<int:product_id>/", views.cart_update, name="cart_update"),
+    path("checkout/", views.checkout, name="checkout"),
+    path("orders/", views.order_list, name="order_list"),
+    path("orders/<int:pk>/", views.order_detail, name="order_detail"),
+    path("healthz", views.healthz, name="healthz"),
+]

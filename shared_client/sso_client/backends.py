@@ -1,0 +1,199 @@
+"""The authentication backend: mozilla-django-oidc's, with shadows found by (issuer, sub)."""
+
+import logging
+from typing import Any
+
+import requests
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import SuspiciousOperation
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from mozilla_django_oidc.auth import OIDCAuthenticationBackend
+from mozilla_django_oidc.utils import absolutify
+
+from sso_client import constants as c
+from sso_client.conf import sso_settings
+from sso_client.exceptions import ProviderMisconfigured, ProviderUnavailable, TokenError
+from sso_client.oidc_bridge import oidc_setting
+from sso_client.provisioning import shadow_user_sync
+from sso_client.tokens import id_token_validate, userinfo_check
+
+logger = logging.getLogger(__name__)
+
+
+def _setting_property(name: str) -> property:
+    return property(lambda self: self.get_settings(name))
+
+
+class SSOBackend(OIDCAuthenticationBackend):
+    """Authenticate the authorization-code response of the provider (OIDC Core §3.1).
+
+    Subclass it and name the subclass in AUTHENTICATION_BACKENDS to change a hook.
+    """
+
+    # Endpoints come from discovery when used, not when Django instantiates the backend (which it
+    # does on every request that reads request.user).
+    OIDC_OP_TOKEN_ENDPOINT = _setting_property("OIDC_OP_TOKEN_ENDPOINT")
+    OIDC_OP_USER_ENDPOINT = _setting_property("OIDC_OP_USER_ENDPOINT")
+    OIDC_OP_JWKS_ENDPOINT = _setting_property("OIDC_OP_JWKS_ENDPOINT")
+    OIDC_RP_CLIENT_ID = _setting_property("OIDC_RP_CLIENT_ID")
+    OIDC_RP_CLIENT_SECRET = _setting_property("OIDC_RP_CLIENT_SECRET")
+    OIDC_RP_SIGN_ALGO = _setting_property("OIDC_RP_SIGN_ALGO")
+    OIDC_RP_IDP_SIGN_KEY = _setting_property("OIDC_RP_IDP_SIGN_KEY")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.UserModel = get_user_model()
+
+    @staticmethod
+    def get_settings(attr: str, *args: Any) -> Any:
+        """Return mozilla's OIDC_* setting `attr`, derived from SSO_CLIENT and discovery."""
+        return oidc_setting(attr, *args)
+
+    @property
+    def issuer(self) -> str:
+        """Return the issuer shadows are linked to."""
+        return sso_settings.ISSUER
+
+    # Flow ------------------------------------------------------------------------------------
+
+    def authenticate(self, request: HttpRequest | None, **kwargs: Any) -> AbstractBaseUser | None:
+        """Exchange the code, validate the tokens and return the shadow user.
+
+        Runs when the callback view calls `auth.authenticate(request=..., nonce=...,
+        code_verifier=...)`; any other authenticate() call (a password form) gets None. Raises
+        an SSOError subclass when the provider or its tokens fail, for the view to show.
+        """
+        if request is None or "nonce" not in kwargs:
+            return None
+        code = request.GET.get("code")
+        if not code:
+            return None
+        self.request = request
+        token_payload = {
+            "client_id": self.OIDC_RP_CLIENT_ID,
+            "client_secret": self.OIDC_RP_CLIENT_SECRET,
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": absolutify(request, reverse("sso_client:callback")),
+        }
+        if kwargs.get("code_verifier"):
+            token_payload["code_verifier"] = kwargs["code_verifier"]
+        token_info = self.get_token(token_payload)
+        id_token = token_info.get("id_token")
+        access_token = token_info.get("access_token")
+        if not id_token or not access_token:
+            raise TokenError("token response lacks id_token or access_token")
+        payload = self.verify_token(id_token, nonce=kwargs["nonce"], access_token=access_token)
+        self.store_tokens(access_token, id_token)
+        request.session[c.SESSION_SID] = payload.get(c.CLAIM_SID) or ""
+        try:
+            return self.get_or_create_user(access_token, id_token, payload)
+        except SuspiciousOperation as exc:
+            raise TokenError(str(exc)) from exc
+
+    def get_token(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Return the token response; map transport failures to ProviderUnavailable."""
+        try:
+            token_info = super().get_token(payload)
+        except requests.HTTPError as exc:
+            status = exc.response.status_code if exc.response is not None else 0
+            if status >= 500:
+                raise ProviderUnavailable(f"token endpoint answered {status}") from exc
+            # RFC 6749 §5.2: e.g. invalid_grant for a code already used or expired.
+            raise TokenError(f"token endpoint answered {status}") from exc
+        except requests.RequestException as exc:
+            raise ProviderUnavailable(f"token endpoint: {exc.__class__.__name__}") from exc
+        except ValueError as exc:
+            raise ProviderMisconfigured("token response is not JSON") from exc
+        if not isinstance(token_info, dict):
+            raise ProviderMisconfigured("token response is not a JSON object")
+        return token_info
+
+    def verify_token(self, token: str, **kwargs: Any) -> dict[str, Any]:
+        """Return the claims of a valid ID token (see sso_client.tokens.id_token_validate)."""
+        return id_token_validate(
+            token=token, nonce=kwargs.get("nonce"), access_token=kwargs.get("access_token")
+        )
+
+    def get_userinfo(
+        self, access_token: str, id_token: str, payload: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Return the ID token claims overlaid with the userinfo claims (same `sub` only)."""
+        try:
+            response = requests.get(
+                self.OIDC_OP_USER_ENDPOINT,
+                headers={"Authorization": f"Bearer {access_token}"},
+                verify=sso_settings.VERIFY_SSL,
+                timeout=sso_settings.TIMEOUT,
+            )
+            response.raise_for_status()
+            userinfo = response.json()
+        except requests.HTTPError as exc:
+            status = exc.response.status_code if exc.response is not None else 0
+            if status >= 500:
+                raise ProviderUnavailable(f"userinfo answered {status}") from exc
+            raise TokenError(f"userinfo answered {status}") from exc
+        except requests.RequestException as exc:
+            raise ProviderUnavailable(f"userinfo: {exc.__class__.__name__}") from exc
+        except ValueError as exc:
+            raise ProviderMisconfigured("userinfo is not JSON") from exc
+        if not isinstance(userinfo, dict):
+            raise ProviderMisconfigured("userinfo is not a JSON object")
+        userinfo_check(userinfo=userinfo, id_claims=payload)
+        return {**payload, **userinfo}
+
+    def store_tokens(self, access_token: str, id_token: str) -> None:
+        """Keep the ID token in the session for RP-initiated logout's `id_token_hint`."""
+        super().store_tokens(access_token, id_token)
+        self.request.session[c.SESSION_ID_TOKEN] = id_token
+
+    def get_user(self, user_id: Any) -> AbstractBaseUser | None:
+        """Return the user of a session; a deactivated shadow is signed out at once."""
+        return ModelBackend.get_user(self, user_id)
+
+    # Hooks -----------------------------------------------------------------------------------
+
+    def verify_claims(self, claims: dict[str, Any]) -> bool:
+        """Decide whether these claims may sign in.
+
+        Runs after the tokens are validated, before the shadow is looked up. Gets the merged ID
+        token and userinfo claims. Returns True to go on; False refuses the sign-in.
+        """
+        return isinstance(claims.get(c.CLAIM_SUB), str) and bool(claims[c.CLAIM_SUB])
+
+    def filter_users_by_claims(self, claims: dict[str, Any]) -> QuerySet:
+        """Return the local users linked to this identity.
+
+        Runs after verify_claims. Gets the merged claims. Returns a queryset of at most one
+        user, matched by (issuer, sub) through IdentityLink, never by email or username.
+        """
+        return self.UserModel.objects.filter(
+            sso_identity__issuer=self.issuer, sso_identity__sub=claims[c.CLAIM_SUB]
+        )
+
+    def create_user(self, claims: dict[str, Any]) -> AbstractBaseUser:
+        """Create the shadow of an identity signing in here for the first time.
+
+        Runs when filter_users_by_claims found nobody. Gets the merged claims. Returns the new
+        user (or the one a concurrent sign-in created: shadow_user_sync is race-safe).
+        """
+        return shadow_user_sync(issuer=self.issuer, claims=claims)
+
+    def update_user(self, user: AbstractBaseUser, claims: dict[str, Any]) -> AbstractBaseUser:
+        """Refresh an existing shadow from the claims at every sign-in.
+
+        Runs when filter_users_by_claims found the user. Gets that user and the merged claims.
+        Returns the updated user.
+        """
+        return shadow_user_sync(issuer=self.issuer, claims=claims)
+
+    def get_username(self, claims: dict[str, Any]) -> str:
+        """Return the username of a shadow: the stable, opaque `sub`."""
+        return claims[c.CLAIM_SUB]
+
+    def describe_user_by_claims(self, claims: dict[str, Any]) -> str:
+        """Describe the identity for log lines, by sub (never by email)."""
+        return f"sub {claims.get(c.CLAIM_SUB)}"

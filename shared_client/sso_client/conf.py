@@ -1,0 +1,57 @@
+"""Settings of sso_client, read lazily from `settings.SSO_CLIENT` (as DOT's `oauth2_settings`)."""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+DEFAULTS: dict[str, Any] = {
+    # The provider's issuer identifier, compared exactly (OIDC Discovery 1.0 §4.3).
+    "ISSUER": None,
+    "CLIENT_ID": None,
+    "CLIENT_SECRET": None,
+    "SCOPES": "openid profile email phone groups",
+    # Seconds before any request to the provider gives up: a sign-in never hangs.
+    "TIMEOUT": 5,
+    "VERIFY_SSL": True,
+    # The provider's "manage my account" page, offered to templates as `sso_account_url`.
+    "ACCOUNT_URL": "",
+    "LOGIN_REDIRECT_URL": "/",
+    "LOGOUT_REDIRECT_URL": "/",
+    "STAFF_GROUPS": ["shop-staff", "shop-admins"],
+    "SUPERUSER_GROUPS": ["shop-admins"],
+    "DISCOVERY_CACHE_SECONDS": 3600,
+    "JWKS_CACHE_SECONDS": 3600,
+    # An unknown `kid` re-fetches the JWKS at most once per this many seconds.
+    "JWKS_REFETCH_INTERVAL": 60,
+    # Clock skew tolerated on exp/iat/nbf.
+    "LEEWAY": 60,
+    # Logout tokens older than this (by iat) are refused; also how long a jti is remembered.
+    "LOGOUT_TOKEN_MAX_AGE": 300,
+    # Template the error page extends; must define blocks `title` and `content`.
+    "BASE_TEMPLATE": "sso_client/base.html",
+    # Dotted paths of callables `hook(*, user, claims) -> None`, run inside the shadow user's
+    # transaction after every sign-in, to copy more claims into project models.
+    "SYNC_HOOKS": [],
+}
+
+
+class SSOSettings:
+    """Give `SSO_CLIENT[name]` or its default, read at each access so tests can override it."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in DEFAULTS:
+            raise AttributeError(f"Unknown SSO_CLIENT setting: {name!r}")
+        configured = getattr(settings, "SSO_CLIENT", None) or {}
+        value = configured.get(name, DEFAULTS[name])
+        if name == "SCOPES" and not isinstance(value, str):
+            value = " ".join(value)
+        return value
+
+    def sync_hooks(self) -> list[Callable[..., None]]:
+        """Return the imported SYNC_HOOKS callables."""
+        return [hook if callable(hook) else import_string(hook) for hook in self.SYNC_HOOKS]
+
+
+sso_settings = SSOSettings()

@@ -1,0 +1,42 @@
+"""Protocol constants: claim names, algorithms, event URIs and cache keys."""
+
+# OpenID Connect Core 1.0 §2 (ID token) and §5.1 (standard claims).
+CLAIM_SUB = "sub"
+CLAIM_ISS = "iss"
+CLAIM_AUD = "aud"
+CLAIM_AZP = "azp"
+CLAIM_EXP = "exp"
+CLAIM_IAT = "iat"
+CLAIM_NONCE = "nonce"
+CLAIM_AT_HASH = "at_hash"
+CLAIM_SID = "sid"
+CLAIM_GIVEN_NAME = "given_name"
+CLAIM_FAMILY_NAME = "family_name"
+CLAIM_EMAIL = "email"
+CLAIM_PICTURE = "picture"
+# Custom claims of the identity server (docs/contract.md).
+CLAIM_GROUPS = "groups"
+# Optional: an IdP that releases `active: false` deactivates the shadow at sign-in.
+CLAIM_ACTIVE = "active"
+
+# OpenID Connect Back-Channel Logout 1.0 §2.4.
+CLAIM_EVENTS = "events"
+CLAIM_JTI = "jti"
+BACKCHANNEL_LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
+
+# RFC 8725 §3.1: accept exactly the algorithm the provider is registered with, never `none`
+# or an HMAC algorithm that would turn the public key into a shared secret.
+SIGNING_ALGORITHM = "RS256"
+PKCE_METHOD = "S256"
+
+# OpenID Connect Discovery 1.0 §4.
+DISCOVERY_PATH = "/.well-known/openid-configuration"
+
+# Session keys (docs/contract.md).
+SESSION_SID = "sso_sid"
+SESSION_ID_TOKEN = "sso_id_token"  # noqa: S105 - a session key name, not a secret
+# mozilla-django-oidc's own session keys.
+SESSION_STATES = "oidc_states"
+SESSION_LOGIN_NEXT = "oidc_login_next"
+
+CACHE_PREFIX = "sso_client"

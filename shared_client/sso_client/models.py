@@ -1,0 +1,46 @@
+"""The link from a local shadow user to its identity at the provider, and local sessions."""
+
+from django.conf import settings
+from django.db import models
+
+
+class IdentityLink(models.Model):
+    """Tie a local user to the provider identity (issuer, sub) it shadows."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sso_identity"
+    )
+    issuer = models.CharField(max_length=255)
+    # OIDC Core §2: `sub` is at most 255 ASCII characters and unique only within an issuer.
+    sub = models.CharField(max_length=255)
+    picture = models.URLField(max_length=1000, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "sub"], name="sso_identity_issuer_sub"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sub} @ {self.issuer}"
+
+
+class SSOSession(models.Model):
+    """Remember which local session belongs to which provider session (`sid`).
+
+    Back-channel logout names the provider session; this finds the local sessions to end.
+    """
+
+    session_key = models.CharField(max_length=40, unique=True)
+    sid = models.CharField(max_length=255, blank=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sso_sessions"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "SSO session"
+
+    def __str__(self) -> str:
+        return f"{self.session_key} (sid {self.sid or '-'})"

@@ -1,0 +1,123 @@
+"""Validation of ID tokens and logout tokens that mozilla-django-oidc 5 does not do itself."""
+
+import base64
+import hashlib
+import hmac
+import time
+from typing import Any
+
+import jwt
+
+from sso_client import constants as c
+from sso_client.conf import sso_settings
+from sso_client.exceptions import TokenError
+from sso_client.jwks import signing_key
+
+PYJWT_REASONS: tuple[tuple[type[jwt.PyJWTError], str], ...] = (
+    (jwt.ExpiredSignatureError, "token has expired"),
+    (jwt.ImmatureSignatureError, "token is not valid yet (iat/nbf in the future)"),
+    (jwt.InvalidIssuerError, "wrong issuer"),
+    (jwt.InvalidAudienceError, "token is not for this client (aud)"),
+    (jwt.MissingRequiredClaimError, "required claim missing"),
+    (jwt.InvalidSignatureError, "bad signature"),
+)
+
+
+def _jwt_decode(*, token: str, required: list[str]) -> dict[str, Any]:
+    """Return the claims of an RS256 JWS from the provider, for this client, not expired."""
+    if not isinstance(token, str) or not token:
+        raise TokenError("no token")
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError as exc:
+        raise TokenError("malformed token") from exc
+    # RFC 8725 §3.1 and OIDC Core §3.1.3.7 step 7: only the registered algorithm; this refuses
+    # `none` and HS256 signed with the public key as the "secret".
+    if header.get("alg") != c.SIGNING_ALGORITHM:
+        raise TokenError(f"algorithm {header.get('alg')!r} is not {c.SIGNING_ALGORITHM}")
+    kid = header.get("kid")
+    if not isinstance(kid, str) or not kid:
+        raise TokenError("token header has no kid")
+    key = signing_key(kid=kid)
+    try:
+        return jwt.decode(
+            token,
+            key=key.key,
+            algorithms=[c.SIGNING_ALGORITHM],
+            audience=sso_settings.CLIENT_ID,
+            issuer=sso_settings.ISSUER,
+            leeway=sso_settings.LEEWAY,
+            options={"require": required, "verify_iat": True},
+        )
+    except jwt.PyJWTError as exc:
+        for error_class, reason in PYJWT_REASONS:
+            if isinstance(exc, error_class):
+                raise TokenError(f"{reason}: {exc}") from exc
+        raise TokenError(f"invalid token: {exc}") from exc
+
+
+def access_token_hash(*, access_token: str) -> str:
+    """Return the `at_hash` of an access token for RS256 (OIDC Core §3.1.3.6)."""
+    digest = hashlib.sha256(access_token.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest[: len(digest) // 2]).rstrip(b"=").decode("ascii")
+
+
+def id_token_validate(
+    *, token: str, nonce: str | None, access_token: str | None = None
+) -> dict[str, Any]:
+    """Return the claims of a valid ID token (OIDC Core §3.1.3.7), or raise TokenError.
+
+    Checks: RS256 signature by `kid`, `iss` exactly ISSUER, `aud` contains CLIENT_ID, `azp`,
+    `exp` and `iat` (with LEEWAY), `nonce` equal to the one stored for this sign-in, and
+    `at_hash` when present.
+    """
+    required = [c.CLAIM_ISS, c.CLAIM_SUB, c.CLAIM_AUD, c.CLAIM_EXP, c.CLAIM_IAT]
+    claims = _jwt_decode(token=token, required=required)
+    audiences = claims[c.CLAIM_AUD]
+    audiences = [audiences] if isinstance(audiences, str) else list(audiences)
+    # OIDC Core §3.1.3.7 steps 4-5: several audiences need an azp, and an azp must be us.
+    if len(audiences) > 1 and c.CLAIM_AZP not in claims:
+        raise TokenError("several audiences and no azp")
+    if c.CLAIM_AZP in claims and claims[c.CLAIM_AZP] != sso_settings.CLIENT_ID:
+        raise TokenError("azp is not this client")
+    # OIDC Core §3.1.3.7 step 11: the nonce binds the token to this browser's sign-in.
+    token_nonce = claims.get(c.CLAIM_NONCE)
+    if not nonce or not isinstance(token_nonce, str):
+        raise TokenError("nonce missing")
+    if not hmac.compare_digest(token_nonce.encode(), nonce.encode()):
+        raise TokenError("nonce does not match this sign-in")
+    at_hash = claims.get(c.CLAIM_AT_HASH)
+    if at_hash is not None:
+        expected = access_token_hash(access_token=access_token or "")
+        if not isinstance(at_hash, str) or not hmac.compare_digest(at_hash, expected):
+            raise TokenError("at_hash does not match the access token")
+    return claims
+
+
+def userinfo_check(*, userinfo: dict[str, Any], id_claims: dict[str, Any]) -> None:
+    """Raise TokenError unless the userinfo `sub` is the ID token's (OIDC Core §5.3.2)."""
+    if userinfo.get(c.CLAIM_SUB) != id_claims[c.CLAIM_SUB]:
+        raise TokenError("userinfo sub is not the ID token sub")
+
+
+def logout_token_validate(*, token: str) -> dict[str, Any]:
+    """Return the claims of a valid logout token (OIDC Back-Channel Logout 1.0 §2.6).
+
+    Checks the signature, `iss`, `aud`, `iat` (and `exp` when present), the back-channel logout
+    event, `sid` and/or `sub`, and that there is no `nonce`. Replay (`jti`) is the caller's.
+    """
+    required = [c.CLAIM_ISS, c.CLAIM_AUD, c.CLAIM_IAT, c.CLAIM_JTI, c.CLAIM_EVENTS]
+    claims = _jwt_decode(token=token, required=required)
+    events = claims[c.CLAIM_EVENTS]
+    if not isinstance(events, dict) or not isinstance(events.get(c.BACKCHANNEL_LOGOUT_EVENT), dict):
+        raise TokenError("events lacks the back-channel logout event")
+    if not claims.get(c.CLAIM_SID) and not claims.get(c.CLAIM_SUB):
+        raise TokenError("neither sid nor sub")
+    # §2.4: a logout token MUST NOT contain a nonce, so an ID token cannot be replayed as one.
+    if c.CLAIM_NONCE in claims:
+        raise TokenError("logout token contains a nonce")
+    if not isinstance(claims[c.CLAIM_JTI], str) or not claims[c.CLAIM_JTI]:
+        raise TokenError("jti is not a string")
+    if claims[c.CLAIM_IAT] < time.time() - sso_settings.LOGOUT_TOKEN_MAX_AGE:
+        raise TokenError("logout token is too old")
+    return claims

@@ -1,0 +1,208 @@
+"""Sign-in, callback, logout and back-channel logout views (mozilla-django-oidc underneath)."""
+
+import logging
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import auth
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render, resolve_url
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import View
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from mozilla_django_oidc.views import (
+    OIDCAuthenticationCallbackView,
+    OIDCAuthenticationRequestView,
+)
+
+from sso_client import constants as c
+from sso_client.conf import sso_settings
+from sso_client.discovery import provider_metadata
+from sso_client.exceptions import (
+    AccountDisabled,
+    AuthorizationDenied,
+    ProviderUnavailable,
+    SSOError,
+    StateError,
+    TokenError,
+)
+from sso_client.oidc_bridge import oidc_setting
+from sso_client.sessions import backchannel_logout, sso_session_record
+
+logger = logging.getLogger(__name__)
+
+DENIAL_MESSAGES = {
+    "access_denied": "You did not allow this site to use your account, so you are not signed in.",
+    "login_required": "You are not signed in at the sign-in service.",
+}
+
+
+def _safe_next(request: HttpRequest, next_url: str | None) -> str | None:
+    if next_url and url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return next_url
+    return None
+
+
+def login_url(*, request: HttpRequest, next_url: str | None) -> str:
+    """Return the sign-in URL, carrying `next_url` only when it stays on this site."""
+    url = reverse("sso_client:login")
+    safe = _safe_next(request, next_url)
+    return f"{url}?{urlencode({'next': safe})}" if safe else url
+
+
+def sso_error_response(request: HttpRequest, error: SSOError) -> HttpResponse:
+    """Render the error page for a failed sign-in, with a "Try again" link."""
+    logger.warning("sso_client: sign-in failed (%s): %s", error.__class__.__name__, error.reason)
+    next_url = request.GET.get("next") or request.session.get(c.SESSION_LOGIN_NEXT)
+    context = {
+        "base_template": sso_settings.BASE_TEMPLATE,
+        "title": error.title,
+        "message": error.message,
+        "retry_url": login_url(request=request, next_url=next_url),
+    }
+    response = render(request, "sso_client/error.html", context, status=error.status)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@method_decorator(never_cache, name="dispatch")
+class SSOLoginView(OIDCAuthenticationRequestView):
+    """GET /oidc/login/?next=: redirect to the provider with state, nonce and PKCE (S256)."""
+
+    get_settings = staticmethod(oidc_setting)
+    OIDC_OP_AUTH_ENDPOINT = property(lambda self: oidc_setting("OIDC_OP_AUTHORIZATION_ENDPOINT"))
+    OIDC_RP_CLIENT_ID = property(lambda self: oidc_setting("OIDC_RP_CLIENT_ID"))
+
+    def __init__(self, **kwargs: Any) -> None:
+        # mozilla's __init__ would resolve the endpoints before get() could report a failure.
+        View.__init__(self, **kwargs)
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        try:
+            provider_metadata()
+        except SSOError as error:
+            return sso_error_response(request, error)
+        # mozilla keeps `next` only when url_has_allowed_host_and_scheme() accepts it.
+        return super().get(request)
+
+
+@method_decorator(never_cache, name="dispatch")
+class SSOCallbackView(OIDCAuthenticationCallbackView):
+    """GET /oidc/callback/: finish the authorization-code flow, or show why it failed."""
+
+    get_settings = staticmethod(oidc_setting)
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        try:
+            return self._complete(request)
+        except SSOError as error:
+            return sso_error_response(request, error)
+
+    def _state_consume(self, request: HttpRequest) -> dict[str, Any]:
+        """Remove this response's state from the session and return what was stored with it."""
+        state = request.GET.get("state")
+        states = request.session.get(c.SESSION_STATES)
+        if not state or not isinstance(states, dict) or state not in states:
+            raise StateError("state missing, unknown or already used")
+        # Single use (RFC 6749 §10.12): removed before anything else can fail.
+        entry = states.pop(state)
+        request.session[c.SESSION_STATES] = states
+        request.session.save()
+        return entry
+
+    def _complete(self, request: HttpRequest) -> HttpResponse:
+        error = request.GET.get("error")
+        if error:
+            states = request.session.get(c.SESSION_STATES)
+            if isinstance(states, dict) and states.pop(request.GET.get("state", ""), None):
+                request.session.modified = True
+            raise AuthorizationDenied(
+                f"authorization error {error!r}",
+                message=DENIAL_MESSAGES.get(error, AuthorizationDenied.message),
+            )
+        entry = self._state_consume(request)
+        if not request.GET.get("code"):
+            raise StateError("authorization response has no code")
+        # RFC 9207 §2.4: the `iss` parameter must be our issuer (mix-up defence); a provider
+        # that advertises it must always send it.
+        iss = request.GET.get("iss")
+        advertised = provider_metadata().get("authorization_response_iss_parameter_supported")
+        if iss is not None and iss != sso_settings.ISSUER:
+            raise TokenError(f"authorization response iss {iss!r} is not ours")
+        if iss is None and advertised is True:
+            raise TokenError("authorization response lacks iss")
+        # As mozilla does: reload the session after the slow token exchange so parallel tabs'
+        # changes are not overwritten.
+        request.session = request.session.__class__(request.session.session_key)
+        user = auth.authenticate(
+            request=request, nonce=entry.get("nonce"), code_verifier=entry.get("code_verifier")
+        )
+        if user is None:
+            raise TokenError("no backend authenticated the response")
+        if not user.is_active:
+            raise AccountDisabled(f"user {user.pk} is inactive")
+        sid = request.session.get(c.SESSION_SID)
+        id_token = request.session.get(c.SESSION_ID_TOKEN)
+        self.user = user
+        response = self.login_success()
+        sso_session_record(request=request, user=user, sid=sid, id_token=id_token)
+        return response
+
+
+class SSOLogoutView(View):
+    """POST /oidc/logout/: end the local session, then the provider's (RP-Initiated Logout)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        id_token = request.session.get(c.SESSION_ID_TOKEN)
+        auth.logout(request)
+        local_url = resolve_url(sso_settings.LOGOUT_REDIRECT_URL)
+        if not id_token:
+            return HttpResponseRedirect(local_url)
+        try:
+            end_session = provider_metadata().get("end_session_endpoint")
+        except SSOError as error:
+            logger.warning("sso_client: logged out locally only: %s", error.reason)
+            end_session = None
+        if not end_session:
+            return HttpResponseRedirect(local_url)
+        # OIDC RP-Initiated Logout 1.0 §2: the hint names the session, the redirect URI must be
+        # registered exactly, so it is absolute.
+        params = {
+            "id_token_hint": id_token,
+            "client_id": sso_settings.CLIENT_ID,
+            "post_logout_redirect_uri": request.build_absolute_uri(local_url),
+        }
+        separator = "&" if "?" in end_session else "?"
+        return HttpResponseRedirect(f"{end_session}{separator}{urlencode(params)}")
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class BackchannelLogoutView(View):
+    """POST /oidc/backchannel-logout/: the provider ends sessions (Back-Channel Logout 1.0)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        token = request.POST.get("logout_token", "")
+        try:
+            if not token:
+                raise TokenError("no logout_token")
+            ended = backchannel_logout(token=token)
+        except SSOError as error:
+            logger.warning("sso_client: back-channel logout refused: %s", error.reason)
+            # §2.8: 400 for an invalid request; 502 when keys are unreachable, so it is retried.
+            status = error.status if isinstance(error, ProviderUnavailable) else 400
+            return JsonResponse(
+                {"error": "invalid_request", "error_description": error.reason},
+                status=status,
+                headers={"Cache-Control": "no-store"},
+            )
+        logger.info("sso_client: back-channel logout ended %d session(s)", ended)
+        return HttpResponse(status=200, headers={"Cache-Control": "no-store"})

@@ -1,0 +1,76 @@
+"""Minimal settings to test sso_client on its own (SQLite file, or DATABASE_URL)."""
+
+import atexit
+import os
+import shutil
+import tempfile
+
+SECRET_KEY = "sso-client-tests-only"
+DEBUG = False
+ALLOWED_HOSTS = ["testserver", "shop.test"]
+USE_TZ = True
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.admin",
+    "sso_client",
+]
+MIDDLEWARE = [
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+]
+ROOT_URLCONF = "tests.urls"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "sso_client.context_processors.sso",
+            ]
+        },
+    }
+]
+AUTHENTICATION_BACKENDS = ["sso_client.backends.SSOBackend"]
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# SQLite in memory is one database per connection, so the concurrent sign-in test needs a file;
+# IMMEDIATE transactions queue writers behind `timeout` instead of failing "database is locked".
+_db_dir = tempfile.mkdtemp(prefix="sso_client_tests_")
+atexit.register(shutil.rmtree, _db_dir, ignore_errors=True)
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": os.path.join(_db_dir, "sso_client.sqlite3"),
+        "TEST": {"NAME": os.path.join(_db_dir, "test_sso_client.sqlite3")},
+        "OPTIONS": {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL;",
+        },
+    }
+}
+if os.environ.get("DATABASE_URL"):
+    import environ
+
+    DATABASES = {"default": environ.Env.db_url_config(os.environ["DATABASE_URL"])}
+
+ISSUER = "https://idp.test/o"
+SSO_CLIENT = {
+    "ISSUER": ISSUER,
+    "CLIENT_ID": "shop-client",
+    "CLIENT_SECRET": "shop-secret",
+    "ACCOUNT_URL": "https://idp.test/account/profile/",
+}

@@ -1,0 +1,45 @@
+"""System checks report a client that is not configured."""
+
+from django.core import checks
+
+from sso_client.checks import check_sso_settings
+
+
+def ids(problems):
+    return sorted(problem.id for problem in problems)
+
+
+def test_configured_client_passes():
+    assert check_sso_settings() == []
+
+
+def test_check_is_registered():
+    assert "sso_client.E001" not in ids(checks.run_checks())
+
+
+def test_missing_settings_are_errors_with_hints(settings):
+    settings.SSO_CLIENT = {}
+
+    problems = check_sso_settings()
+
+    assert ids(problems) == ["sso_client.E001", "sso_client.E002", "sso_client.E003"]
+    assert all(problem.hint for problem in problems)
+    assert all(problem.level == checks.ERROR for problem in problems)
+
+
+def test_registered_check_reports_missing_settings(settings):
+    settings.SSO_CLIENT = {"ISSUER": "https://idp.test/o"}
+
+    assert ids(checks.run_checks()) == ["sso_client.E002", "sso_client.E003"]
+
+
+def test_issuer_must_be_a_url(settings):
+    settings.SSO_CLIENT = {**settings.SSO_CLIENT, "ISSUER": "idp.test/o"}
+
+    assert ids(check_sso_settings()) == ["sso_client.E004"]
+
+
+def test_missing_backend_is_a_warning(settings):
+    settings.AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+
+    assert ids(check_sso_settings()) == ["sso_client.W001"]

@@ -1,0 +1,144 @@
+"""ID token validation (OIDC Core §3.1.3.7) and the JWKS cache."""
+
+import hashlib
+import hmac
+import json
+import time
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives import serialization
+from jwt.utils import base64url_encode
+
+from sso_client.exceptions import TokenError
+from sso_client.tokens import access_token_hash, id_token_validate, userinfo_check
+from tests.conftest import CLIENT_ID, base_claims, rsa_private_key, sign
+
+ACCESS_TOKEN = "access-token-1"
+
+
+def validate(token: str, *, nonce: str = "nonce-1") -> dict:
+    return id_token_validate(token=token, nonce=nonce, access_token=ACCESS_TOKEN)
+
+
+def refused(token: str, reason: str, *, nonce: str = "nonce-1") -> None:
+    with pytest.raises(TokenError) as info:
+        validate(token, nonce=nonce)
+    assert reason in info.value.reason
+
+
+def test_valid_token_gives_its_claims(idp):
+    """A well-formed token from the provider is accepted."""
+    claims = base_claims(at_hash=access_token_hash(access_token=ACCESS_TOKEN))
+
+    assert validate(idp.sign(claims)) == claims
+
+
+def test_bad_signature_is_refused(idp):
+    """A token signed by another key under the provider's kid is refused."""
+    refused(sign(base_claims(), rsa_private_key(), kid=idp.kid), "bad signature")
+
+
+def test_alg_none_is_refused(idp):
+    """An unsigned token (alg none) is refused."""
+    refused(jwt.encode(base_claims(), None, algorithm="none", headers={"kid": idp.kid}), "'none'")
+
+
+def test_hs256_with_public_key_as_secret_is_refused(idp):
+    """HS256 "signed" with the public key as the secret is refused (algorithm confusion)."""
+    pem = idp.key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    header = {"alg": "HS256", "typ": "JWT", "kid": idp.kid}
+    signing_input = b".".join(
+        base64url_encode(json.dumps(part).encode()) for part in (header, base_claims())
+    )
+    signature = hmac.new(pem, signing_input, hashlib.sha256).digest()
+    token = (signing_input + b"." + base64url_encode(signature)).decode()
+
+    refused(token, "'HS256'")
+
+
+def test_wrong_issuer_is_refused(idp):
+    refused(idp.sign(base_claims(iss="https://evil.test/o")), "wrong issuer")
+
+
+def test_issuer_with_trailing_slash_is_refused(idp):
+    """The issuer is compared exactly."""
+    refused(idp.sign(base_claims(iss="https://idp.test/o/")), "wrong issuer")
+
+
+def test_wrong_audience_is_refused(idp):
+    refused(idp.sign(base_claims(aud="other-client")), "aud")
+
+
+def test_several_audiences_need_azp(idp):
+    refused(idp.sign(base_claims(aud=[CLIENT_ID, "other"])), "azp")
+
+
+def test_azp_of_another_client_is_refused(idp):
+    refused(idp.sign(base_claims(aud=[CLIENT_ID, "other"], azp="other")), "azp")
+
+
+def test_several_audiences_with_our_azp_are_accepted(idp):
+    assert validate(idp.sign(base_claims(aud=[CLIENT_ID, "other"], azp=CLIENT_ID)))["azp"]
+
+
+def test_expired_token_is_refused(idp):
+    now = int(time.time())
+    refused(idp.sign(base_claims(exp=now - 120, iat=now - 600)), "expired")
+
+
+def test_small_clock_skew_is_tolerated(idp):
+    """exp a few seconds ago is within the leeway."""
+    assert validate(idp.sign(base_claims(exp=int(time.time()) - 5)))
+
+
+def test_missing_iat_is_refused(idp):
+    refused(idp.sign(base_claims(iat=None)), "iat")
+
+
+def test_wrong_nonce_is_refused(idp):
+    refused(idp.sign(base_claims(nonce="nonce-of-another-login")), "nonce")
+
+
+def test_missing_nonce_is_refused(idp):
+    refused(idp.sign(base_claims(nonce=None)), "nonce")
+
+
+def test_at_hash_mismatch_is_refused(idp):
+    refused(idp.sign(base_claims(at_hash=access_token_hash(access_token="other"))), "at_hash")
+
+
+def test_token_without_kid_is_refused(idp):
+    refused(sign(base_claims(), idp.key, kid=None), "kid")
+
+
+def test_unknown_kid_refetches_jwks_once_then_accepts_rotated_key(idp):
+    """After key rotation a token with the new kid is accepted after one JWKS re-fetch."""
+    assert validate(idp.sign(base_claims()))
+    assert idp.urls_called("/o/.well-known/jwks.json") == 1
+
+    idp.rotate()
+    assert validate(idp.sign(base_claims()))
+    assert validate(idp.sign(base_claims()))
+
+    assert idp.urls_called("/o/.well-known/jwks.json") == 2
+    assert idp.urls_called("/o/.well-known/openid-configuration") == 1
+
+
+def test_unknown_kid_refetch_is_rate_limited(idp):
+    """Made-up kids cause at most one JWKS re-fetch per interval."""
+    validate(idp.sign(base_claims()))
+
+    for attempt in range(3):
+        refused(sign(base_claims(), idp.key, kid=f"made-up-{attempt}"), "no RS256 signing key")
+
+    assert idp.urls_called("/o/.well-known/jwks.json") == 2
+
+
+def test_userinfo_sub_mismatch_is_refused():
+    """Userinfo about another subject is refused (OIDC Core §5.3.2)."""
+    with pytest.raises(TokenError):
+        userinfo_check(userinfo={"sub": "other"}, id_claims={"sub": "alice"})
+    userinfo_check(userinfo={"sub": "alice"}, id_claims={"sub": "alice"})
