@@ -1,0 +1,90 @@
+"""The user: one person, known to every shop by an opaque ``sub``."""
+
+import uuid
+
+from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
+from django.core.validators import FileExtensionValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from accounts.managers import UserManager
+from accounts.validators import AVATAR_EXTENSIONS, validate_avatar_size
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person with an account at the identity server.
+
+    ``sub`` is the OpenID Connect subject: random, stable, never the primary key, so shops
+    cannot guess or enumerate users (OpenID Connect Core 1.0 §2, "locally unique and never
+    reassigned").
+    """
+
+    sub = models.UUIDField("subject", default=uuid.uuid4, unique=True, editable=False)
+    # unique=True for Django (auth.E003); the Lower() constraint makes it case-insensitive.
+    email = models.EmailField("email address", max_length=254, unique=True)
+    email_verified = models.BooleanField(default=False)
+    given_name = models.CharField(max_length=150, blank=True)
+    family_name = models.CharField(max_length=150, blank=True)
+    nickname = models.CharField(max_length=150, blank=True)
+    phone_number = models.CharField(max_length=32, blank=True)
+    locale = models.CharField(max_length=35, blank=True, help_text="BCP 47 tag, e.g. en-GB")
+    avatar = models.ImageField(
+        upload_to="avatars/",
+        blank=True,
+        validators=[FileExtensionValidator(AVATAR_EXTENSIONS), validate_avatar_size],
+    )
+    is_staff = models.BooleanField(
+        default=False, help_text="Whether the user can sign in to this admin site."
+    )
+    is_active = models.BooleanField(
+        default=True, help_text="Unselect this instead of deleting accounts."
+    )
+    date_joined = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = UserManager()
+
+    EMAIL_FIELD = "email"
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                name="accounts_user_email_ci_unique",
+                violation_error_message="An account with this email address already exists.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def clean(self) -> None:
+        """Normalise the email the way save() does, so validation sees the stored value."""
+        super().clean()
+        self.email = self.normalize_email_address(self.email)
+
+    def save(self, *args, **kwargs) -> None:
+        """Store the email lower-cased, so lookups and the unique constraint agree."""
+        self.email = self.normalize_email_address(self.email)
+        super().save(*args, **kwargs)
+
+    @staticmethod
+    def normalize_email_address(email: str) -> str:
+        """Return the email stripped and lower-cased."""
+        return (email or "").strip().lower()
+
+    @property
+    def name(self) -> str:
+        """Return the full name, or "" when the user gave none."""
+        return f"{self.given_name} {self.family_name}".strip()
+
+    def get_full_name(self) -> str:
+        """Return the full name, else the email (Django's admin calls this)."""
+        return self.name or self.email
+
+    def get_short_name(self) -> str:
+        """Return the given name, else the email."""
+        return self.given_name or self.email

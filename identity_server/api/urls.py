@@ -1,0 +1,12 @@
+"""URLs under /api/."""
+
+from django.urls import path
+
+from api import views
+
+app_name = "api"
+
+urlpatterns = [
+    path("me/", views.MeApi.as_view(), name="me"),
+    path("users/", views.UserListApi.as_view(), name="users"),
+]

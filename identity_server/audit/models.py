@@ -1,0 +1,52 @@
+"""Append-only security events."""
+
+from django.conf import settings
+from django.db import models
+
+
+class AuditEvent(models.Model):
+    """One security-relevant event. Rows are written once and never changed."""
+
+    class Kind(models.TextChoices):
+        SIGN_IN = "sign_in", "Signed in"
+        SIGN_IN_FAILED = "sign_in_failed", "Sign-in failed"
+        SIGN_OUT = "sign_out", "Signed out"
+        REGISTERED = "registered", "Registered"
+        PROFILE_CHANGED = "profile_changed", "Profile changed"
+        DEACTIVATED = "deactivated", "Deactivated"
+        CLIENT_REGISTERED = "client_registered", "Client registered"
+        CLIENT_UPDATED = "client_updated", "Client updated"
+        CLIENT_SECRET_ROTATED = "client_secret_rotated", "Client secret rotated"
+
+    kind = models.CharField(max_length=32, choices=Kind.choices, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Who did it (empty for the system or an anonymous visitor).",
+    )
+    subject_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="audit_events",
+        help_text="Whose account it concerns.",
+    )
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} at {self.created:%Y-%m-%d %H:%M:%S}"
+
+    def save(self, *args, **kwargs) -> None:
+        """Insert only: an audit event is never updated."""
+        if self.pk is not None:
+            raise ValueError("Audit events are append-only.")
+        super().save(*args, **kwargs)

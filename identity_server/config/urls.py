@@ -1,0 +1,27 @@
+"""URL map of the identity server (docs/contract.md, "Identity server URLs")."""
+
+import re
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+
+from config import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("account/", include("accounts.urls")),
+    path("o/", include("oidc.urls", namespace="oauth2_provider")),
+    path("api/", include("api.urls")),
+    path("admin/", admin.site.urls),
+    re_path(rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.*)$", views.media),
+]
+
+handler400 = "config.views.bad_request"
+handler403 = "config.views.permission_denied"
+handler404 = "config.views.page_not_found"
+handler500 = "config.views.server_error"
+
+admin.site.site_header = "Identity server administration"
+admin.site.site_title = "Identity server"

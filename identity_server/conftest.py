@@ -1,0 +1,87 @@
+"""Fixtures shared by the identity server's unit tests."""
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from oidc.services.clients import client_register
+from oidc.tests.flow import SHOP_A_CALLBACK, SHOP_B_CALLBACK
+
+User = get_user_model()
+
+PASSWORD = "correct-horse-battery-staple"  # noqa: S105 (test users only)
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, tmp_path: Path) -> None:
+    """Serve static files without a manifest and store uploads in a temporary folder."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.MEDIA_ROOT = tmp_path / "media"
+    # One PBKDF2 round instead of 1.5 million: the tests sign in a lot.
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "oidc.hashers.ClientSecretHasher",
+    ]
+
+
+@pytest.fixture
+def make_user(db) -> Callable[..., User]:
+    """Return a factory of users with a known password."""
+
+    def create_test_user(
+        email: str = "alice@example.com", password: str = PASSWORD, **fields
+    ) -> User:
+        fields.setdefault("given_name", "Alice")
+        fields.setdefault("family_name", "Liddell")
+        return User.objects.create_user(email=email, password=password, **fields)
+
+    return create_test_user
+
+
+@pytest.fixture
+def user(make_user) -> User:
+    """Alice, an active customer with a verified email."""
+    return make_user(email_verified=True)
+
+
+@pytest.fixture
+def shop_a(db):
+    """Shop A's client: first-party, confidential; returns (application, plain secret)."""
+    return client_register(
+        name="Shop A",
+        redirect_uris=[SHOP_A_CALLBACK],
+        post_logout_redirect_uris=["http://localhost:8001/"],
+        backchannel_logout_uri="http://localhost:8001/oidc/backchannel-logout/",
+        first_party=True,
+        public=False,
+    )
+
+
+@pytest.fixture
+def shop_b(db):
+    """Shop B's client, registered like shop A."""
+    return client_register(
+        name="Shop B",
+        redirect_uris=[SHOP_B_CALLBACK],
+        post_logout_redirect_uris=["http://localhost:8002/"],
+        backchannel_logout_uri="http://localhost:8002/oidc/backchannel-logout/",
+        first_party=True,
+        public=False,
+    )
+
+
+@pytest.fixture
+def third_party(db):
+    """A third-party client, which must ask for consent."""
+    return client_register(
+        name="Partner App",
+        redirect_uris=["https://partner.example.net/callback"],
+        post_logout_redirect_uris=[],
+        first_party=False,
+        public=False,
+    )

@@ -1,0 +1,38 @@
+"""Protocol constants: scopes, claims, events, session keys."""
+
+# OpenID Connect Core 1.0 §5.4: the claims each scope releases.
+SCOPE_OPENID = "openid"
+SCOPE_PROFILE = "profile"
+SCOPE_EMAIL = "email"
+SCOPE_PHONE = "phone"
+SCOPE_GROUPS = "groups"  # not in the spec: the shops map groups to staff rights
+
+CLAIMS_BY_SCOPE: dict[str, tuple[str, ...]] = {
+    SCOPE_OPENID: ("sub",),
+    SCOPE_PROFILE: (
+        "name",
+        "given_name",
+        "family_name",
+        "nickname",
+        "picture",
+        "locale",
+        "updated_at",
+    ),
+    SCOPE_EMAIL: ("email", "email_verified"),
+    SCOPE_PHONE: ("phone_number", "phone_number_verified"),
+    SCOPE_GROUPS: ("groups",),
+}
+# ID token only: the IdP session id (OIDC Front/Back-Channel Logout 1.0) and when the user
+# authenticated (OIDC Core 1.0 §2).
+CLAIM_SID = "sid"
+CLAIM_AUTH_TIME = "auth_time"
+
+# OIDC Back-Channel Logout 1.0 §2.4: the one event a logout token carries.
+BACKCHANNEL_LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
+# §2.4: "typ" header of a logout token (explicit typing, RFC 8725 §3.11).
+LOGOUT_TOKEN_TYP = "logout+jwt"  # noqa: S105 (a media type)
+LOGOUT_TOKEN_LIFETIME_SECONDS = 120
+
+# Django session keys set at sign-in.
+SESSION_SID_KEY = "idp_sid"
+SESSION_AUTH_TIME_KEY = "idp_auth_time"

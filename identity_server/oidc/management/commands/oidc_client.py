@@ -1,0 +1,83 @@
+"""Register, list and rotate OAuth clients from the command line (JSON on stdout)."""
+
+import json
+from argparse import ArgumentParser
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from oauth2_provider.models import get_application_model
+from oauth2_provider.settings import oauth2_settings
+
+from oidc.services.clients import client_register, client_rotate_secret
+
+Application = get_application_model()
+
+
+class Command(BaseCommand):
+    """``oidc_client add|list|rotate-secret``: every answer is one JSON document."""
+
+    help = "Manage OpenID Connect clients: add, list, rotate-secret."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        """Declare the three subcommands."""
+        sub = parser.add_subparsers(dest="action", required=True)
+        add = sub.add_parser("add", help="Register a client and print its credentials.")
+        add.add_argument("--name", required=True)
+        add.add_argument("--redirect-uri", action="append", required=True, dest="redirect_uris")
+        add.add_argument(
+            "--post-logout-redirect-uri", action="append", default=[], dest="post_logout_uris"
+        )
+        add.add_argument("--backchannel-logout-uri", default="")
+        add.add_argument("--first-party", action="store_true", help="Skip the consent screen.")
+        add.add_argument("--public", action="store_true", help="No secret (PKCE only).")
+        sub.add_parser("list", help="List clients (never their secrets).")
+        rotate = sub.add_parser("rotate-secret", help="Issue a new secret and print it.")
+        rotate.add_argument("client_id")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        """Run the chosen subcommand; bad input becomes a CommandError (exit code 1)."""
+        try:
+            result = getattr(self, f"handle_{options['action'].replace('-', '_')}")(options)
+        except ValidationError as error:
+            raise CommandError("; ".join(error.messages)) from None
+        self.stdout.write(json.dumps(result, indent=2))
+
+    def handle_add(self, options: dict[str, Any]) -> dict[str, Any]:
+        """Register a client; the secret is printed here and nowhere else."""
+        application, secret = client_register(
+            name=options["name"],
+            redirect_uris=options["redirect_uris"],
+            post_logout_redirect_uris=options["post_logout_uris"],
+            backchannel_logout_uri=options["backchannel_logout_uri"],
+            first_party=options["first_party"],
+            public=options["public"],
+        )
+        return {
+            "client_id": application.client_id,
+            "client_secret": secret,
+            "issuer": oauth2_settings.OIDC_ISS_ENDPOINT,
+        }
+
+    def handle_list(self, options: dict[str, Any]) -> list[dict[str, Any]]:
+        """Describe every client without its secret."""
+        clients = Application.objects.select_related("options").order_by("name", "client_id")
+        return [
+            {
+                "client_id": app.client_id,
+                "name": app.name,
+                "client_type": app.client_type,
+                "first_party": app.skip_authorization,
+                "redirect_uris": app.redirect_uris.split(),
+                "post_logout_redirect_uris": app.post_logout_redirect_uris.split(),
+                "backchannel_logout_uri": getattr(
+                    getattr(app, "options", None), "backchannel_logout_uri", ""
+                ),
+            }
+            for app in clients
+        ]
+
+    def handle_rotate_secret(self, options: dict[str, Any]) -> dict[str, Any]:
+        """Issue a new secret; the old one stops working at once."""
+        secret = client_rotate_secret(client_id=options["client_id"])
+        return {"client_id": options["client_id"], "client_secret": secret}

@@ -1,0 +1,93 @@
+"""Create the demo users and the two shop clients (idempotent: run it as often as you like)."""
+
+import os
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from oidc.services.clients import client_ensure
+
+User = get_user_model()
+
+# docs/contract.md, "Demo data".
+DEMO_USERS = [
+    {
+        "email": "alice@example.com",
+        "password": "demo-alice-pass",
+        "given_name": "Alice",
+        "family_name": "Liddell",
+        "superuser": False,
+        "groups": [],
+    },
+    {
+        "email": "admin@example.com",
+        "password": "demo-admin-pass",
+        "given_name": "Admin",
+        "family_name": "",
+        "superuser": True,
+        "groups": ["shop-admins"],
+    },
+]
+SHOPS = [
+    ("SHOP_A", "Shop A", "http://localhost:8001"),
+    ("SHOP_B", "Shop B", "http://localhost:8002"),
+]
+
+
+class Command(BaseCommand):
+    """Seed the demo users and register the shops from SHOP_*_CLIENT_ID/SECRET and SHOP_*_URL."""
+
+    help = "Create demo users and register the shop clients (idempotent)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        """Seed users, then each shop whose credentials are in the environment."""
+        with transaction.atomic():
+            for spec in DEMO_USERS:
+                self._user_ensure(spec)
+        for prefix, name, default_url in SHOPS:
+            self._shop_ensure(prefix, name, default_url)
+
+    def _user_ensure(self, spec: dict[str, Any]) -> None:
+        user = User.objects.filter(email__iexact=spec["email"]).first()
+        created = user is None
+        if created:
+            user = User(email=spec["email"])
+        user.given_name = spec["given_name"]
+        user.family_name = spec["family_name"]
+        user.email_verified = True
+        user.is_active = True
+        user.is_staff = user.is_superuser = spec["superuser"]
+        if created or not user.check_password(spec["password"]):
+            user.set_password(spec["password"])
+        user.save()
+        for group_name in spec["groups"]:
+            group, _ = Group.objects.get_or_create(name=group_name)
+            user.groups.add(group)
+        self.stdout.write(f"{'Created' if created else 'Kept'} user {user.email}")
+
+    def _shop_ensure(self, prefix: str, name: str, default_url: str) -> None:
+        client_id = os.environ.get(f"{prefix}_CLIENT_ID", "")
+        client_secret = os.environ.get(f"{prefix}_CLIENT_SECRET", "")
+        if not client_id or not client_secret:
+            self.stdout.write(
+                f"Skipped {name}: set {prefix}_CLIENT_ID and {prefix}_CLIENT_SECRET to register it."
+            )
+            return
+        url = os.environ.get(f"{prefix}_URL", default_url).rstrip("/")
+        try:
+            _application, created = client_ensure(
+                client_id=client_id,
+                client_secret=client_secret,
+                name=name,
+                redirect_uris=[f"{url}/oidc/callback/"],
+                post_logout_redirect_uris=[f"{url}/"],
+                backchannel_logout_uri=f"{url}/oidc/backchannel-logout/",
+                first_party=True,
+            )
+        except ValidationError as error:
+            raise CommandError(f"{name}: {'; '.join(error.messages)}") from None
+        self.stdout.write(f"{'Registered' if created else 'Kept'} client {client_id} ({url})")

@@ -1,0 +1,94 @@
+"""IdP sessions, the clients that took part in them, and per-client options."""
+
+from django.conf import settings
+from django.db import models
+from oauth2_provider.settings import oauth2_settings
+
+
+class ClientOptions(models.Model):
+    """What DOT's Application does not hold about a client."""
+
+    application = models.OneToOneField(
+        oauth2_settings.APPLICATION_MODEL,
+        on_delete=models.CASCADE,
+        related_name="options",
+    )
+    backchannel_logout_uri = models.URLField(
+        blank=True,
+        max_length=500,
+        help_text="OIDC Back-Channel Logout 1.0: where the logout token is POSTed.",
+    )
+
+    class Meta:
+        verbose_name = "client options"
+        verbose_name_plural = "client options"
+
+    def __str__(self) -> str:
+        return f"Options of {self.application}"
+
+
+class IdPSession(models.Model):
+    """One sign-in at the identity server, named by its random ``sid``."""
+
+    sid = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="idp_sessions"
+    )
+    session_key = models.CharField(max_length=64, blank=True, db_index=True)
+    auth_time = models.DateTimeField()
+    created = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "IdP session"
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.user} since {self.auth_time:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_active(self) -> bool:
+        """Return whether the session has not ended."""
+        return self.ended_at is None
+
+
+class SessionClient(models.Model):
+    """A client that received a code or tokens within an IdP session."""
+
+    session = models.ForeignKey(IdPSession, on_delete=models.CASCADE, related_name="clients")
+    application = models.ForeignKey(
+        oauth2_settings.APPLICATION_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "application"], name="oidc_sessionclient_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application} in {self.session.sid}"
+
+
+class SessionGrant(models.Model):
+    """Carry the ``sid`` from an authorization code to the tokens minted from it.
+
+    The token request comes from the shop's server, without the browser's session, so the
+    sid is looked up by the code (while it exists) and then by the refresh token family.
+    """
+
+    session = models.ForeignKey(IdPSession, on_delete=models.CASCADE, related_name="grants")
+    grant = models.OneToOneField(
+        oauth2_settings.GRANT_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="idp_session_link",
+    )
+    token_family = models.UUIDField(null=True, blank=True, db_index=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Grant in {self.session.sid}"

@@ -1,0 +1,157 @@
+"""RP-initiated logout and back-channel logout."""
+
+import json
+from unittest import mock
+
+import pytest
+import requests
+from django.test import Client
+from jwcrypto import jwk, jwt
+from oauth2_provider.settings import oauth2_settings
+
+from oidc import constants
+from oidc.models import IdPSession
+from oidc.tests.flow import code_get, pkce_make, token_exchange
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def signed_in(user, shop_a):
+    """Alice signed in at the IdP and at shop A: (browser, id_token, application)."""
+    application, secret = shop_a
+    browser = Client()
+    browser.post(
+        "/account/login/", {"username": user.email, "password": "correct-horse-battery-staple"}
+    )
+    pkce = pkce_make()
+    code = code_get(browser, application.client_id, pkce)
+    tokens = token_exchange(browser, application.client_id, secret, code, pkce.verifier).json()
+    return browser, tokens["id_token"], application
+
+
+def test_rp_initiated_logout_ends_the_session_and_returns_to_the_shop(signed_in, user):
+    """With id_token_hint, /o/logout/ signs out without a prompt and redirects back."""
+    browser, id_token, _application = signed_in
+
+    response = browser.get(
+        "/o/logout/",
+        {
+            "id_token_hint": id_token,
+            "post_logout_redirect_uri": "http://localhost:8001/",
+            "state": "s1",
+        },
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == "http://localhost:8001/?state=s1"
+    assert "_auth_user_id" not in browser.session
+    session = IdPSession.objects.get(user=user)
+    assert session.ended_at is not None
+
+
+def test_logout_refuses_an_unregistered_post_logout_redirect(signed_in, user):
+    """Only a registered post_logout_redirect_uri is followed; the session is kept."""
+    browser, id_token, _application = signed_in
+
+    response = browser.get(
+        "/o/logout/",
+        {"id_token_hint": id_token, "post_logout_redirect_uri": "https://evil.example.net/"},
+    )
+
+    assert response.status_code == 400
+    assert "cannot be completed" in response.content.decode()
+    assert "_auth_user_id" in browser.session
+    assert IdPSession.objects.get(user=user).ended_at is None
+
+
+def test_refresh_is_refused_after_the_idp_session_ended(user, shop_a):
+    """Sign-out at the IdP ends what the shop can refresh."""
+    application, secret = shop_a
+    browser = Client()
+    browser.post(
+        "/account/login/", {"username": user.email, "password": "correct-horse-battery-staple"}
+    )
+    pkce = pkce_make()
+    code = code_get(browser, application.client_id, pkce)
+    tokens = token_exchange(browser, application.client_id, secret, code, pkce.verifier).json()
+    browser.post("/account/logout/")
+
+    response = browser.post(
+        "/o/token/",
+        {
+            "grant_type": "refresh_token",
+            "refresh_token": tokens["refresh_token"],
+            "client_id": application.client_id,
+            "client_secret": secret,
+        },
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_grant"
+
+
+def test_backchannel_logout_token_is_posted_after_commit(
+    signed_in, user, django_capture_on_commit_callbacks
+):
+    """Each client of the sid gets a signed logout token with sid, sub and the event."""
+    browser, _id_token, application = signed_in
+    sid = browser.session["idp_sid"]
+
+    with mock.patch("oidc.services.backchannel.requests.post") as post:
+        post.return_value.status_code = 200
+        with django_capture_on_commit_callbacks(execute=True):
+            browser.post("/account/logout/")
+
+    post.assert_called_once()
+    (uri,), kwargs = post.call_args
+    assert uri == "http://localhost:8001/oidc/backchannel-logout/"
+    assert kwargs["timeout"] == 3
+    token = kwargs["data"]["logout_token"]
+    key = jwk.JWK.from_pem(oauth2_settings.OIDC_RSA_PRIVATE_KEY.encode())
+    verified = jwt.JWT(key=key, jwt=token)
+    claims = json.loads(verified.claims)
+    header = json.loads(verified.header)
+    assert header["alg"] == "RS256"
+    assert header["kid"] == key.thumbprint()
+    assert claims["iss"] == "http://localhost:8000/o"
+    assert claims["aud"] == application.client_id
+    assert claims["sid"] == sid
+    assert claims["sub"] == str(user.sub)
+    assert claims["events"] == {constants.BACKCHANNEL_LOGOUT_EVENT: {}}
+    assert "nonce" not in claims
+    assert {"iat", "jti"} <= set(claims)
+
+
+def test_backchannel_logout_failure_does_not_block_sign_out(
+    signed_in, django_capture_on_commit_callbacks
+):
+    """A shop that is down is logged and skipped; the user is still signed out."""
+    browser, _id_token, _application = signed_in
+
+    with (
+        mock.patch(
+            "oidc.services.backchannel.requests.post", side_effect=requests.ConnectionError("down")
+        ),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        response = browser.post("/account/logout/")
+
+    assert response.status_code == 302
+    assert "_auth_user_id" not in browser.session
+
+
+def test_no_logout_token_without_participation(user, shop_a, django_capture_on_commit_callbacks):
+    """A shop that never took part in the sid is not told."""
+    browser = Client()
+    browser.post(
+        "/account/login/", {"username": user.email, "password": "correct-horse-battery-staple"}
+    )
+
+    with (
+        mock.patch("oidc.services.backchannel.requests.post") as post,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        browser.post("/account/logout/")
+
+    post.assert_not_called()
