@@ -14,7 +14,10 @@ def admin_client(stack) -> WebClient:
 
 
 def test_admin_finds_edits_and_deactivates_a_user_who_then_cannot_sign_in(stack, customer):
-    """Deactivated in the IdP admin, a customer can sign in at neither shop."""
+    """Deactivated in the IdP admin, a customer is signed out and can sign in at neither shop."""
+    shopper = WebClient()
+    sign_in_at_shop(shopper, stack.shop_a, customer.email, customer.password)
+    assert shopper.page().select_one(".user-name") is not None
     admin = admin_client(stack)
     results = admin.get(f"{stack.idp}/admin/accounts/user/", params={"q": customer.email})
     row = admin.page().select_one("#result_list tbody tr th a")
@@ -43,6 +46,8 @@ def test_admin_finds_edits_and_deactivates_a_user_who_then_cannot_sign_in(stack,
     saved = admin.post(admin.last.url, data=fields)
     assert "was changed successfully" in saved.text, saved.text[:3000]
 
+    shopper.get(f"{stack.shop_a}/")
+    assert shopper.page().select_one(".user-name") is None, "the open shop session ended"
     for shop in (stack.shop_a, stack.shop_b):
         client = WebClient()
         page = sign_in_at_shop(client, shop, customer.email, customer.password)
@@ -68,3 +73,27 @@ def test_admin_sees_oauth_clients_with_secrets_masked(stack):
         assert secret not in listing.text
         assert secret not in detail.text
     assert "pbkdf2" not in detail.text and "sha256$" not in detail.text
+
+
+def test_shop_staff_reach_the_shop_admin_through_single_sign_on(stack):
+    """A member of `shop-admins` at the IdP opens each shop's admin by signing in once."""
+    staff = WebClient()
+    for shop in (stack.shop_a, stack.shop_b):
+        page = staff.get(f"{shop}/admin/")
+        if page.url.startswith(f"{stack.idp}/account/login/"):
+            staff.submit({"username": ADMIN_EMAIL, "password": ADMIN_PASSWORD}, form="form[method=post]")
+
+        assert staff.last.url == f"{shop}/admin/"
+        assert staff.page().select_one("#site-name") is not None
+        assert staff.get(f"{shop}/admin/shop/order/").status_code == 200
+
+
+def test_a_customer_is_kept_out_of_the_shop_admin(stack, customer):
+    """A signed-in customer without a staff group does not get into the shop admin."""
+    client = WebClient()
+    sign_in_at_shop(client, stack.shop_a, customer.email, customer.password)
+
+    response = client.get(f"{stack.shop_a}/admin/shop/order/")
+
+    assert client.page().select_one("#result_list") is None
+    assert response.url != f"{stack.shop_a}/admin/shop/order/" or response.status_code == 403

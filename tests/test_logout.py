@@ -34,3 +34,17 @@ def test_end_session_refuses_an_unregistered_post_logout_redirect(stack, client,
     )
     assert response.status_code == 400 or "evil.example" not in response.headers.get("Location", "")
     assert "evil.example" not in response.headers.get("Location", "")
+
+
+def test_sign_out_at_one_shop_signs_out_at_the_other(stack, client, customer):
+    """Back-channel logout: after signing out at A, the session at B is over too."""
+    sign_in_at_shop(client, stack.shop_a, customer.email, customer.password)
+    sign_in_at_shop(client, stack.shop_b, customer.email, customer.password)
+    client.get(f"{stack.shop_b}/")
+    assert client.page().select_one(".user-name") is not None
+
+    client.get(f"{stack.shop_a}/")
+    client.submit(form="form[action*='/oidc/logout/']")
+
+    client.get(f"{stack.shop_b}/")
+    assert client.page().select_one(".user-name") is None

@@ -72,6 +72,13 @@ class UserAdmin(DjangoUserAdmin):
         ),
     ]
 
+    def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
+        """Save; unticking "active" deactivates through the service, like the action."""
+        deactivated = change and "is_active" in form.changed_data and not obj.is_active
+        super().save_model(request, obj, form, change)
+        if deactivated:
+            user_deactivate(user=obj, actor=request.user, request=request)
+
     @admin.action(description="Deactivate the selected users (ends their sessions)")
     def deactivate(self, request: HttpRequest, queryset: QuerySet) -> None:
         """Deactivate each selected active user through the service (audited)."""
