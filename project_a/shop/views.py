@@ -167,8 +167,14 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 @require_GET
-def admin_login(request: HttpRequest) -> HttpResponseRedirect:
-    """Send the admin's sign-in to single sign-on, keeping where the admin was going."""
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """Send the admin's sign-in to single sign-on, keeping where the admin was going.
+
+    Someone already signed in without staff rights gets a 403 page: sending them to sign in
+    again would come straight back here (the IdP session signs them in at once), in a loop.
+    """
+    if request.user.is_authenticated and not request.user.is_staff:
+        return render(request, "shop/admin_forbidden.html", status=403)
     next_url = request.GET.get("next", "")
     if not url_has_allowed_host_and_scheme(
         next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()

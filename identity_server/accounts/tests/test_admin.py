@@ -31,7 +31,8 @@ def test_unticking_active_in_the_change_form_deactivates_through_the_service(cli
     session.refresh_from_db()
     assert alice.is_active is False
     assert session.ended_at is not None
-    assert AuditEvent.objects.filter(kind=AuditEvent.Kind.DEACTIVATED, subject_user=alice).count() == 1
+    deactivations = AuditEvent.objects.filter(kind=AuditEvent.Kind.DEACTIVATED, subject_user=alice)
+    assert deactivations.count() == 1
 
 
 def test_saving_the_form_without_touching_active_ends_no_session(client, make_user):

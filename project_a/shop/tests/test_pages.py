@@ -82,6 +82,16 @@ def test_customer_cannot_open_admin(user_client: Client, user: AbstractBaseUser)
     assert response["Location"].startswith("/admin/login/")
 
 
+def test_signed_in_customer_gets_a_403_page_not_a_sign_in_loop(
+    user_client: Client, user: AbstractBaseUser
+) -> None:
+    """The admin's sign-in page tells a signed-in non-staff user why, instead of redirecting."""
+    response = user_client.get("/admin/login/", {"next": "/admin/shop/product/"})
+
+    assert response.status_code == 403
+    assert "No access to the admin" in response.content.decode()
+
+
 def test_seed_demo_is_idempotent(db: None) -> None:
     """seed_demo creates the demo catalog once; a second run changes nothing."""
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
