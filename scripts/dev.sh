@@ -7,6 +7,15 @@ entry=$repo/scripts/entrypoint.sh
 export VAR_DIR=${VAR_DIR:-$repo/var}
 projects=(identity_server project_a project_b)
 
+ports=("${IDP_PORT:-8000}" "${SHOP_A_PORT:-8001}" "${SHOP_B_PORT:-8002}")
+for port in "${ports[@]}"; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "Port $port is already in use: stop what listens there (an earlier make run?)," \
+      "or choose other ports with IDP_PORT, SHOP_A_PORT and SHOP_B_PORT." >&2
+    exit 1
+  fi
+done
+
 "$repo/.venv/bin/python" "$repo/scripts/bootstrap.py" --var-dir "$VAR_DIR"
 for project in "${projects[@]}"; do
   echo "==> $project: migrate, static files, demo data"
@@ -16,22 +25,24 @@ done
 
 pids=()
 stop() {
+  local code=${1:-0}
   trap - INT TERM
   echo; echo "==> stopping"
   kill -TERM "${pids[@]}" 2>/dev/null || true
   wait "${pids[@]}" 2>/dev/null || true
-  exit 0
+  exit "$code"
 }
 trap stop INT TERM
+# Each server in its own session: Ctrl-C reaches this script only, which stops them in order.
 for project in "${projects[@]}"; do
-  "$entry" "$project" serve > >(sed -u "s/^/[$project] /") 2>&1 &
+  setsid "$entry" "$project" serve > >(sed -u "s/^/[$project] /") 2>&1 &
   pids+=($!)
 done
 
 idp=${IDP_URL:-http://localhost:${IDP_PORT:-8000}}
 shop_a=${SHOP_A_URL:-http://localhost:${SHOP_A_PORT:-8001}}
 shop_b=${SHOP_B_URL:-http://localhost:${SHOP_B_PORT:-8002}}
-"$repo/.venv/bin/python" "$repo/scripts/wait_ready.py" "$idp" "$shop_a" "$shop_b" || stop
+"$repo/.venv/bin/python" "$repo/scripts/wait_ready.py" "$idp" "$shop_a" "$shop_b" || stop 1
 cat <<MSG
 
   Identity server  $idp   (admin: $idp/admin/)
@@ -43,4 +54,7 @@ cat <<MSG
 
   Ctrl-C stops all three.
 MSG
-wait "${pids[@]}"
+# When one server exits on its own, stop the others rather than run half a stack.
+wait -n "${pids[@]}" || true
+echo "==> a server stopped (see its log above)" >&2
+stop 1

@@ -54,8 +54,8 @@ case $step in
   seed) "$python" manage.py seed_demo ;;
   serve)
     exec "$python" -m gunicorn config.wsgi --bind "${BIND:-127.0.0.1}:$PORT" \
-      --workers "${WEB_WORKERS:-2}" --threads "${WEB_THREADS:-8}" --timeout 30 \
-      --access-logfile - "$@" ;;
+      --workers "${WEB_WORKERS:-2}" --threads "${WEB_THREADS:-8}" --timeout 30 --graceful-timeout 5 \
+      --access-logfile - --no-control-socket "$@" ;;
   manage) exec "$python" manage.py "$@" ;;
   *) echo "entrypoint: unknown step '$step' (setup, seed, serve, manage)" >&2; exit 2 ;;
 esac
