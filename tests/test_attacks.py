@@ -120,32 +120,42 @@ def test_authorization_without_s256_pkce_is_refused(stack, customer, pkce):
     assert response.status_code == 400 or query(location)["error"] == "invalid_request"
 
 
-def test_replayed_authorization_code_is_refused(stack, customer):
-    """A code exchanges for tokens once; the second exchange fails with invalid_grant."""
-    client_id, client_secret = client_credentials(stack, "SHOP_A")
-    redirect_uri = f"{stack.shop_a}/oidc/callback/"
+def shop_a_code(stack, customer) -> tuple[str, str]:
+    """Act as shop A's client: get an authorization code; return it with its PKCE verifier."""
+    client_id, _ = client_credentials(stack, "SHOP_A")
     verifier, challenge = pkce_pair()
     client = signed_in_at_idp(stack, customer)
     response = client.get(
         authorize_url(
-            stack, client_id, redirect_uri, code_challenge=challenge, code_challenge_method="S256"
+            stack,
+            client_id,
+            f"{stack.shop_a}/oidc/callback/",
+            code_challenge=challenge,
+            code_challenge_method="S256",
         ),
         allow_redirects=False,
     )
-    code = query(response.headers["Location"])["code"]
+    return query(response.headers["Location"])["code"], verifier
+
+
+def token_request(stack, code: str, verifier: str) -> requests.Response:
+    """Exchange a code at the token endpoint with shop A's credentials."""
     exchange = {
         "grant_type": "authorization_code",
         "code": code,
-        "redirect_uri": redirect_uri,
+        "redirect_uri": f"{stack.shop_a}/oidc/callback/",
         "code_verifier": verifier,
     }
+    credentials = client_credentials(stack, "SHOP_A")
+    return requests.post(f"{stack.idp}/o/token/", data=exchange, auth=credentials, timeout=10)
 
-    first = requests.post(
-        f"{stack.idp}/o/token/", data=exchange, auth=(client_id, client_secret), timeout=10
-    )
-    second = requests.post(
-        f"{stack.idp}/o/token/", data=exchange, auth=(client_id, client_secret), timeout=10
-    )
+
+def test_replayed_authorization_code_is_refused(stack, customer):
+    """A code exchanges for tokens once; the second exchange fails with invalid_grant."""
+    code, verifier = shop_a_code(stack, customer)
+
+    first = token_request(stack, code, verifier)
+    second = token_request(stack, code, verifier)
 
     assert first.status_code == 200 and first.json()["id_token"]
     assert second.status_code == 400
@@ -154,29 +164,9 @@ def test_replayed_authorization_code_is_refused(stack, customer):
 
 def test_code_exchange_with_a_wrong_verifier_is_refused(stack, customer):
     """A stolen code is useless without the PKCE verifier."""
-    client_id, client_secret = client_credentials(stack, "SHOP_A")
-    redirect_uri = f"{stack.shop_a}/oidc/callback/"
-    _, challenge = pkce_pair()
-    client = signed_in_at_idp(stack, customer)
-    response = client.get(
-        authorize_url(
-            stack, client_id, redirect_uri, code_challenge=challenge, code_challenge_method="S256"
-        ),
-        allow_redirects=False,
-    )
-    code = query(response.headers["Location"])["code"]
+    code, _ = shop_a_code(stack, customer)
 
-    exchange = requests.post(
-        f"{stack.idp}/o/token/",
-        data={
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": redirect_uri,
-            "code_verifier": secrets.token_urlsafe(48),
-        },
-        auth=(client_id, client_secret),
-        timeout=10,
-    )
+    exchange = token_request(stack, code, secrets.token_urlsafe(48))
 
     assert exchange.status_code == 400
     assert exchange.json()["error"] == "invalid_grant"
