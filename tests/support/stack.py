@@ -69,7 +69,7 @@ class Stack:
     log_dir: Path
     env: dict[str, str]
     urls: dict[str, str] = field(default_factory=dict)
-    processes: list[subprocess.Popen] = field(default_factory=list)
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
 
     @property
     def idp(self) -> str:
@@ -109,24 +109,36 @@ class Stack:
             self.run(project, "setup")
             self.run(project, "seed")
         for project in PROJECTS:
-            log = (self.log_dir / f"{project}.log").open("w")
-            self.processes.append(
-                subprocess.Popen(
-                    [str(ENTRYPOINT), project, "serve"],
-                    env=self.env,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                )
-            )
-        not_ready = wait_ready(list(self.urls.values()), deadline_seconds=60)
+            self._serve(project)
+        self._wait_ready(PROJECTS)
+
+    def restart(self, project: str, **env: str) -> None:
+        """Stop one server and start it again, with `env` added to the stack's environment."""
+        self._terminate([self.processes.pop(project)])
+        self.env.update(env)
+        self._serve(project)
+        self._wait_ready([project])
+
+    def stop(self) -> None:
+        self._terminate(list(self.processes.values()))
+
+    def _serve(self, project: str) -> None:
+        log = (self.log_dir / f"{project}.log").open("a")
+        self.processes[project] = subprocess.Popen(
+            [str(ENTRYPOINT), project, "serve"], env=self.env, stdout=log, stderr=subprocess.STDOUT
+        )
+
+    def _wait_ready(self, projects) -> None:
+        not_ready = wait_ready([self.urls[project] for project in projects], deadline_seconds=60)
         if not_ready:
             self.stop()
             raise RuntimeError(f"servers not ready: {not_ready}; logs in {self.log_dir}")
 
-    def stop(self) -> None:
-        for process in self.processes:
+    @staticmethod
+    def _terminate(processes: list[subprocess.Popen]) -> None:
+        for process in processes:
             process.terminate()
-        for process in self.processes:
+        for process in processes:
             try:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
@@ -137,6 +149,8 @@ def stack_create(*, var_dir: Path, log_dir: Path, databases: PostgresDatabases |
     """Prepare a stack on free ports with fresh secrets and databases (not started)."""
     dev_env_ensure(var_dir)
     log_dir.mkdir(parents=True, exist_ok=True)
+    for old_log in log_dir.glob("*.log"):
+        old_log.unlink()
     env = {key: value for key, value in os.environ.items() if not key.endswith("DATABASE_URL")}
     env.update(VAR_DIR=str(var_dir), BIND="127.0.0.1", WEB_WORKERS="2", WEB_THREADS="8")
     stack = Stack(var_dir=var_dir, log_dir=log_dir, env=env)
