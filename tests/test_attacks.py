@@ -170,3 +170,17 @@ def test_code_exchange_with_a_wrong_verifier_is_refused(stack, customer):
 
     assert exchange.status_code == 400
     assert exchange.json()["error"] == "invalid_grant"
+
+
+def test_an_off_site_next_is_ignored_after_sign_in(stack, customer):
+    """`next` pointing at another site does not turn the shop's sign-in into an open redirect."""
+    client = WebClient()
+    client.get(f"{stack.shop_a}/oidc/login/?next=https://evil.example/steal")
+    client.submit(
+        {"username": customer.email, "password": customer.password}, form="form[method=post]"
+    )
+
+    visited = [r.headers.get("Location", "") for r in client.last.history]
+    assert client.last.url.startswith(stack.shop_a)
+    assert not any("evil.example" in location for location in visited)
+    assert client.page().select_one(".user-name") is not None
