@@ -11,15 +11,6 @@ from support.stack import free_port
 from support.web import WebClient, query, sign_in_at_idp, stop_at_shop_callback
 
 
-def client_credentials(stack, shop: str) -> tuple[str, str]:
-    env = dict(
-        line.split("=", 1)
-        for line in (stack.var_dir / "dev.env").read_text().splitlines()
-        if "=" in line and not line.startswith("#")
-    )
-    return env[f"{shop}_CLIENT_ID"], env[f"{shop}_CLIENT_SECRET"]
-
-
 def pkce_pair() -> tuple[str, str]:
     verifier = secrets.token_urlsafe(48)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
@@ -83,7 +74,7 @@ def test_replayed_callback_is_refused(stack, customer):
 @pytest.mark.parametrize("target", ["other shop", "loopback"])
 def test_redirect_uri_of_another_client_or_a_loopback_is_refused(stack, customer, target):
     """Shop A's client never sends a code to shop B's callback or to 127.0.0.1 on a random port."""
-    client_id, _ = client_credentials(stack, "SHOP_A")
+    client_id, _ = stack.client_credentials("SHOP_A")
     redirect_uri = {
         "other shop": f"{stack.shop_b}/oidc/callback/",
         "loopback": f"http://127.0.0.1:{free_port()}/oidc/callback/",
@@ -107,7 +98,7 @@ def test_redirect_uri_of_another_client_or_a_loopback_is_refused(stack, customer
 )
 def test_authorization_without_s256_pkce_is_refused(stack, customer, pkce):
     """No code is issued without a PKCE S256 challenge (RFC 9700 §2.1.1); `plain` is refused."""
-    client_id, _ = client_credentials(stack, "SHOP_A")
+    client_id, _ = stack.client_credentials("SHOP_A")
     client = signed_in_at_idp(stack, customer)
 
     response = client.get(
@@ -115,14 +106,17 @@ def test_authorization_without_s256_pkce_is_refused(stack, customer, pkce):
         allow_redirects=False,
     )
 
-    location = response.headers.get("Location", "")
-    assert "code=" not in location
-    assert response.status_code == 400 or query(location)["error"] == "invalid_request"
+    # The redirect URI is valid, so the error goes back to the client (RFC 6749 §4.1.2.1).
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert location.startswith(f"{stack.shop_a}/oidc/callback/")
+    assert query(location)["error"] == "invalid_request"
+    assert "code" not in query(location)
 
 
 def shop_a_code(stack, customer) -> tuple[str, str]:
     """Act as shop A's client: get an authorization code; return it with its PKCE verifier."""
-    client_id, _ = client_credentials(stack, "SHOP_A")
+    client_id, _ = stack.client_credentials("SHOP_A")
     verifier, challenge = pkce_pair()
     client = signed_in_at_idp(stack, customer)
     response = client.get(
@@ -146,7 +140,7 @@ def token_request(stack, code: str, verifier: str) -> requests.Response:
         "redirect_uri": f"{stack.shop_a}/oidc/callback/",
         "code_verifier": verifier,
     }
-    credentials = client_credentials(stack, "SHOP_A")
+    credentials = stack.client_credentials("SHOP_A")
     return requests.post(f"{stack.idp}/o/token/", data=exchange, auth=credentials, timeout=10)
 
 

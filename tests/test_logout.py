@@ -32,8 +32,8 @@ def test_end_session_refuses_an_unregistered_post_logout_redirect(stack, client,
         params={"client_id": "shop-a", "post_logout_redirect_uri": "https://evil.example/"},
         allow_redirects=False,
     )
-    assert response.status_code == 400 or "evil.example" not in response.headers.get("Location", "")
-    assert "evil.example" not in response.headers.get("Location", "")
+    assert response.status_code == 400
+    assert "Location" not in response.headers
 
 
 def test_sign_out_at_one_shop_signs_out_at_the_other(stack, client, customer):

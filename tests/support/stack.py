@@ -63,11 +63,12 @@ class PostgresDatabases:
 
 @dataclass
 class Stack:
-    """The running servers: their public URLs, environment and log files."""
+    """The running servers: their public URLs, environment, generated secrets and log files."""
 
     var_dir: Path
     log_dir: Path
     env: dict[str, str]
+    dev_env: dict[str, str]
     urls: dict[str, str] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
 
@@ -82,6 +83,10 @@ class Stack:
     @property
     def shop_b(self) -> str:
         return self.urls["project_b"]
+
+    def client_credentials(self, shop: str) -> tuple[str, str]:
+        """Return the (client id, secret) a shop ("SHOP_A", "SHOP_B") was registered with."""
+        return self.dev_env[f"{shop}_CLIENT_ID"], self.dev_env[f"{shop}_CLIENT_SECRET"]
 
     def run(
         self, project: str, step: str, *args: str, check: bool = True
@@ -147,13 +152,13 @@ class Stack:
 
 def stack_create(*, var_dir: Path, log_dir: Path, databases: PostgresDatabases | None) -> Stack:
     """Prepare a stack on free ports with fresh secrets and databases (not started)."""
-    dev_env_ensure(var_dir)
+    dev_env = dev_env_ensure(var_dir)
     log_dir.mkdir(parents=True, exist_ok=True)
     for old_log in log_dir.glob("*.log"):
         old_log.unlink()
     env = {key: value for key, value in os.environ.items() if not key.endswith("DATABASE_URL")}
     env.update(VAR_DIR=str(var_dir), BIND="127.0.0.1", WEB_WORKERS="2", WEB_THREADS="8")
-    stack = Stack(var_dir=var_dir, log_dir=log_dir, env=env)
+    stack = Stack(var_dir=var_dir, log_dir=log_dir, env=env, dev_env=dev_env)
     for project in PROJECTS:
         prefix = PREFIXES[project]
         port = free_port()

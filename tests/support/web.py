@@ -31,18 +31,32 @@ class WebClient:
         data: dict | None = None,
         *,
         form: str = "form",
+        untick: tuple[str, ...] = (),
         response: requests.Response | None = None,
         files: dict | None = None,
     ) -> requests.Response:
-        """Submit the form matched by the CSS selector `form`: its hidden fields plus `data`."""
+        """Submit the form matched by the CSS selector `form` as a browser would.
+
+        The form's current values (inputs, ticked boxes, selected options, text areas) are sent,
+        with `data` typed over them and the boxes named in `untick` cleared.
+        """
         response = response or self.last
         element = self.page(response).select_one(form)
         assert element is not None, f"no {form!r} on {response.url}:\n{response.text[:2000]}"
-        fields = {
-            field["name"]: field.get("value", "")
-            for field in element.select("input[name]")
-            if field.get("type") not in ("checkbox", "radio", "file", "submit")
-        }
+        fields: dict[str, str | list[str]] = {}
+        for field in element.select("input[name]"):
+            kind = field.get("type", "text")
+            if kind in ("checkbox", "radio"):
+                if field.has_attr("checked") and field["name"] not in untick:
+                    fields[field["name"]] = field.get("value", "on")
+            elif kind not in ("file", "submit", "button"):
+                fields[field["name"]] = field.get("value", "")
+        for area in element.select("textarea[name]"):
+            fields[area["name"]] = area.get_text()
+        for select in element.select("select[name]"):
+            chosen = [option.get("value", "") for option in select.select("option[selected]")]
+            if chosen:
+                fields[select["name"]] = chosen if select.has_attr("multiple") else chosen[0]
         fields.update(data or {})
         action = urljoin(response.url, element.get("action") or response.url)
         if (element.get("method") or "get").lower() == "post":
