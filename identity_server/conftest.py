@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.test import Client
 
 from oidc.services.clients import client_register
 from oidc.tests.flow import SHOP_A_CALLBACK, SHOP_B_CALLBACK
@@ -47,6 +48,15 @@ def make_user(db) -> Callable[..., User]:
 def user(make_user) -> User:
     """Alice, an active customer with a verified email."""
     return make_user(email_verified=True)
+
+
+@pytest.fixture
+def browser(user) -> Client:
+    """A browser signed in as Alice through the sign-in form (so an IdP session exists)."""
+    browser = Client()
+    response = browser.post("/account/login/", {"username": user.email, "password": PASSWORD})
+    assert response.status_code == 302
+    return browser
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import FileExtensionValidator, RegexValidator
 
-from accounts.validators import AVATAR_EXTENSIONS, AVATAR_MAX_BYTES
+from accounts.validators import AVATAR_EXTENSIONS, validate_avatar_size
 
 User = get_user_model()
 
@@ -47,7 +47,7 @@ class RegisterForm(forms.Form):
     def clean_email(self) -> str:
         """Refuse an email that already has an account, whatever its case."""
         email = User.normalize_email_address(self.cleaned_data["email"])
-        if User.objects.filter(email__iexact=email).exists():
+        if User.objects.filter(email=email).exists():
             raise forms.ValidationError("An account with this email address already exists.")
         return email
 
@@ -97,12 +97,6 @@ class ProfileForm(forms.Form):
         label="Picture",
         required=False,
         widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
-        validators=[FileExtensionValidator(AVATAR_EXTENSIONS)],
+        # The model field's validators: a form field runs them on a new upload only.
+        validators=[FileExtensionValidator(AVATAR_EXTENSIONS), validate_avatar_size],
     )
-
-    def clean_avatar(self):
-        """Refuse a picture over 2 MB with a clear message (Pillow already checked it)."""
-        avatar = self.cleaned_data.get("avatar")
-        if avatar and getattr(avatar, "size", 0) > AVATAR_MAX_BYTES:
-            raise forms.ValidationError("The picture is larger than 2 MB.")
-        return avatar

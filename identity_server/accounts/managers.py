@@ -33,5 +33,9 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra_fields)
 
     def get_by_natural_key(self, username: str):
-        """Find a user by email, whatever its case (sign-in form, createsuperuser)."""
-        return self.get(email__iexact=username)
+        """Find a user by email, whatever its case (sign-in form, createsuperuser).
+
+        Emails are stored normalised (User.save), so an exact match on the normalised value
+        finds the user through the unique index; ``iexact`` would scan the table on PostgreSQL.
+        """
+        return self.get(email=self.model.normalize_email_address(username))

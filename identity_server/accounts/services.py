@@ -100,7 +100,7 @@ def user_deactivate(*, user, actor=None, request: HttpRequest | None = None) -> 
 
 def user_sign_in_failed_record(*, username: str, request: HttpRequest | None) -> None:
     """Record a failed sign-in, linked to the account when the email names one."""
-    subject = User.objects.filter(email__iexact=(username or "").strip()).first()
+    subject = User.objects.filter(email=User.normalize_email_address(username)).first()
     audit_event_record(
         kind=AuditEvent.Kind.SIGN_IN_FAILED,
         subject_user=subject,

@@ -206,6 +206,8 @@ OAUTH2_PROVIDER = {
     # RFC 9700 §2.1.2 and §2.4: no implicit, no password grant.
     "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
     "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    # Discovery advertises the authorization-code flow only, which is all a client gets.
+    "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
     # RFC 9700 §4.3.2: access tokens only in the Authorization header, never the query.
     "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
     # RFC 9207: `iss` in every authorization response (mix-up defence, RFC 9700 §4.4).

@@ -2,19 +2,16 @@
 
 from typing import Any
 
-from oauth2_provider.models import get_grant_model
 from oauth2_provider.oauth2_validators import OAuth2Validator
 
 from oidc import constants
 from oidc.selectors import (
     claims_supported,
-    idp_session_for_grant,
+    idp_session_for_code,
     idp_session_for_token_family,
     user_claims,
 )
 from oidc.services.sessions import idp_session_link_grant, idp_session_link_token_family
-
-Grant = get_grant_model()
 
 
 class IdPValidator(OAuth2Validator):
@@ -58,10 +55,7 @@ class IdPValidator(OAuth2Validator):
         """Validate the code and pick up the IdP session it was issued in."""
         if not super().validate_code(client_id, code, client, request, *args, **kwargs):
             return False
-        grant_id = (
-            Grant.objects.filter(code=code, application=client).values_list("pk", flat=True).first()
-        )
-        session = idp_session_for_grant(grant_id=grant_id)
+        session = idp_session_for_code(code=code, application=client)
         if session is None or not session.is_active or not request.user.is_active:
             # The user signed out or was deactivated between the code and the token request.
             return False

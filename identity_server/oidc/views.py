@@ -16,7 +16,6 @@ class DiscoveryView(ConnectDiscoveryInfoView):
         data["backchannel_logout_supported"] = True
         data["backchannel_logout_session_supported"] = True
         data["grant_types_supported"] = ["authorization_code", "refresh_token"]
-        data["response_types_supported"] = ["code"]
         data["id_token_signing_alg_values_supported"] = ["RS256"]
         new = JsonResponse(data)
         new["Access-Control-Allow-Origin"] = "*"

@@ -200,15 +200,17 @@ def test_profile_refuses_a_file_that_is_not_an_image(client, user):
 
 def test_profile_refuses_an_avatar_over_2_mb(client, user, monkeypatch):
     """A picture over 2 MB is refused with a clear message."""
-    monkeypatch.setattr("accounts.forms.AVATAR_MAX_BYTES", 10)
+    monkeypatch.setattr("accounts.validators.AVATAR_MAX_BYTES", 10)
     client.force_login(user)
     avatar = SimpleUploadedFile("me.png", png_bytes(), content_type="image/png")
 
     response = client.post("/account/profile/", {"avatar": avatar})
 
     user.refresh_from_db()
-    assert "larger than 2 MB" in response.content.decode()
+    assert response.status_code == 200
+    assert "The picture is larger than 2 MB." in response.content.decode()
     assert not user.avatar
+    assert not AuditEvent.objects.filter(kind="profile_changed").exists()
 
 
 def test_profile_page_shows_the_avatar_and_serves_it(client, user):

@@ -2,7 +2,6 @@
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.test import Client
 
 from accounts.services import user_deactivate
 from audit.models import AuditEvent
@@ -12,12 +11,8 @@ User = get_user_model()
 pytestmark = pytest.mark.django_db
 
 
-def test_deactivation_ends_sessions_and_is_audited(user):
+def test_deactivation_ends_sessions_and_is_audited(browser, user):
     """Deactivating a user ends their IdP sessions, deletes the session and records it."""
-    browser = Client()
-    browser.post(
-        "/account/login/", {"username": user.email, "password": "correct-horse-battery-staple"}
-    )
     admin = User.objects.create_superuser(email="root@example.com", password="pw-123456789")
 
     user_deactivate(user=user, actor=admin)

@@ -46,3 +46,4 @@ def test_server_error_page(client, monkeypatch):
     response = client.get("/healthz")
 
     assert response.status_code == 500
+    assert "Something went wrong on our side." in response.content.decode()

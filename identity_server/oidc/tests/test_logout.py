@@ -5,7 +5,6 @@ from unittest import mock
 
 import pytest
 import requests
-from django.test import Client
 from jwcrypto import jwk, jwt
 from oauth2_provider.settings import oauth2_settings
 
@@ -17,27 +16,23 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def signed_in(user, shop_a):
-    """Alice signed in at the IdP and at shop A: (browser, id_token, application)."""
+def signed_in(browser, shop_a):
+    """Alice signed in at the IdP and at shop A: (browser, tokens, application)."""
     application, secret = shop_a
-    browser = Client()
-    browser.post(
-        "/account/login/", {"username": user.email, "password": "correct-horse-battery-staple"}
-    )
     pkce = pkce_make()
     code = code_get(browser, application.client_id, pkce)
     tokens = token_exchange(browser, application.client_id, secret, code, pkce.verifier).json()
-    return browser, tokens["id_token"], application
+    return browser, tokens, application
 
 
 def test_rp_initiated_logout_ends_the_session_and_returns_to_the_shop(signed_in, user):
     """With id_token_hint, /o/logout/ signs out without a prompt and redirects back."""
-    browser, id_token, _application = signed_in
+    browser, tokens, _application = signed_in
 
     response = browser.get(
         "/o/logout/",
         {
-            "id_token_hint": id_token,
+            "id_token_hint": tokens["id_token"],
             "post_logout_redirect_uri": "http://localhost:8001/",
             "state": "s1",
         },
@@ -52,11 +47,14 @@ def test_rp_initiated_logout_ends_the_session_and_returns_to_the_shop(signed_in,
 
 def test_logout_refuses_an_unregistered_post_logout_redirect(signed_in, user):
     """Only a registered post_logout_redirect_uri is followed; the session is kept."""
-    browser, id_token, _application = signed_in
+    browser, tokens, _application = signed_in
 
     response = browser.get(
         "/o/logout/",
-        {"id_token_hint": id_token, "post_logout_redirect_uri": "https://evil.example.net/"},
+        {
+            "id_token_hint": tokens["id_token"],
+            "post_logout_redirect_uri": "https://evil.example.net/",
+        },
     )
 
     assert response.status_code == 400
@@ -65,16 +63,10 @@ def test_logout_refuses_an_unregistered_post_logout_redirect(signed_in, user):
     assert IdPSession.objects.get(user=user).ended_at is None
 
 
-def test_refresh_is_refused_after_the_idp_session_ended(user, shop_a):
+def test_refresh_is_refused_after_the_idp_session_ended(signed_in, shop_a):
     """Sign-out at the IdP ends what the shop can refresh."""
-    application, secret = shop_a
-    browser = Client()
-    browser.post(
-        "/account/login/", {"username": user.email, "password": "correct-horse-battery-staple"}
-    )
-    pkce = pkce_make()
-    code = code_get(browser, application.client_id, pkce)
-    tokens = token_exchange(browser, application.client_id, secret, code, pkce.verifier).json()
+    browser, tokens, application = signed_in
+    _application, secret = shop_a
     browser.post("/account/logout/")
 
     response = browser.post(
@@ -95,7 +87,7 @@ def test_backchannel_logout_token_is_posted_after_commit(
     signed_in, user, django_capture_on_commit_callbacks
 ):
     """Each client of the sid gets a signed logout token with sid, sub and the event."""
-    browser, _id_token, application = signed_in
+    browser, _tokens, application = signed_in
     sid = browser.session["idp_sid"]
 
     with mock.patch("oidc.services.backchannel.requests.post") as post:
@@ -127,7 +119,7 @@ def test_backchannel_logout_failure_does_not_block_sign_out(
     signed_in, django_capture_on_commit_callbacks
 ):
     """A shop that is down is logged and skipped; the user is still signed out."""
-    browser, _id_token, _application = signed_in
+    browser, _tokens, _application = signed_in
 
     with (
         mock.patch(
@@ -139,14 +131,11 @@ def test_backchannel_logout_failure_does_not_block_sign_out(
 
     assert response.status_code == 302
     assert "_auth_user_id" not in browser.session
+    assert not IdPSession.objects.filter(ended_at__isnull=True).exists()
 
 
-def test_no_logout_token_without_participation(user, shop_a, django_capture_on_commit_callbacks):
+def test_no_logout_token_without_participation(browser, shop_a, django_capture_on_commit_callbacks):
     """A shop that never took part in the sid is not told."""
-    browser = Client()
-    browser.post(
-        "/account/login/", {"username": user.email, "password": "correct-horse-battery-staple"}
-    )
 
     with (
         mock.patch("oidc.services.backchannel.requests.post") as post,

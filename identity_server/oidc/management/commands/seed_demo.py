@@ -52,7 +52,7 @@ class Command(BaseCommand):
             self._shop_ensure(prefix, name, default_url)
 
     def _user_ensure(self, spec: dict[str, Any]) -> None:
-        user = User.objects.filter(email__iexact=spec["email"]).first()
+        user = User.objects.filter(email=User.normalize_email_address(spec["email"])).first()
         created = user is None
         if created:
             user = User(email=spec["email"])
