@@ -1,6 +1,7 @@
 """Read-only admin for identity links and SSO sessions: the provider owns these facts."""
 
 from django.contrib import admin
+from django.http import HttpRequest
 
 from sso_client.models import IdentityLink, SSOSession
 
@@ -11,7 +12,7 @@ class IdentityLinkAdmin(admin.ModelAdmin):
     search_fields = ["sub", "user__email"]
     readonly_fields = ["user", "issuer", "sub", "picture", "created", "updated"]
 
-    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
 
@@ -20,5 +21,5 @@ class SSOSessionAdmin(admin.ModelAdmin):
     list_display = ["user", "sid", "created"]
     readonly_fields = ["session_key", "sid", "user", "created"]
 
-    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False

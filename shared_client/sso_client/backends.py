@@ -3,7 +3,6 @@
 import logging
 from typing import Any
 
-import requests
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import AbstractBaseUser
@@ -16,10 +15,11 @@ from mozilla_django_oidc.utils import absolutify
 
 from sso_client import constants as c
 from sso_client.conf import sso_settings
-from sso_client.exceptions import ProviderMisconfigured, ProviderUnavailable, TokenError
+from sso_client.exceptions import TokenError
 from sso_client.oidc_bridge import oidc_setting
 from sso_client.provisioning import shadow_user_sync
 from sso_client.tokens import id_token_validate, userinfo_check
+from sso_client.transport import json_object, provider_errors
 
 logger = logging.getLogger(__name__)
 
@@ -95,22 +95,10 @@ class SSOBackend(OIDCAuthenticationBackend):
             raise TokenError(str(exc)) from exc
 
     def get_token(self, payload: dict[str, Any]) -> dict[str, Any]:
-        """Return the token response; map transport failures to ProviderUnavailable."""
-        try:
-            token_info = super().get_token(payload)
-        except requests.HTTPError as exc:
-            status = exc.response.status_code if exc.response is not None else 0
-            if status >= 500:
-                raise ProviderUnavailable(f"token endpoint answered {status}") from exc
-            # RFC 6749 §5.2: e.g. invalid_grant for a code already used or expired.
-            raise TokenError(f"token endpoint answered {status}") from exc
-        except requests.RequestException as exc:
-            raise ProviderUnavailable(f"token endpoint: {exc.__class__.__name__}") from exc
-        except ValueError as exc:
-            raise ProviderMisconfigured("token response is not JSON") from exc
-        if not isinstance(token_info, dict):
-            raise ProviderMisconfigured("token response is not a JSON object")
-        return token_info
+        """Return the token response; map provider failures to SSOError subclasses."""
+        # RFC 6749 §5.2: a 4xx is e.g. invalid_grant for a code already used or expired.
+        with provider_errors("token endpoint", client_error=TokenError):
+            return json_object(super().get_token(payload), what="token response")
 
     def verify_token(self, token: str, **kwargs: Any) -> dict[str, Any]:
         """Return the claims of a valid ID token (see sso_client.tokens.id_token_validate)."""
@@ -122,26 +110,10 @@ class SSOBackend(OIDCAuthenticationBackend):
         self, access_token: str, id_token: str, payload: dict[str, Any]
     ) -> dict[str, Any]:
         """Return the ID token claims overlaid with the userinfo claims (same `sub` only)."""
-        try:
-            response = requests.get(
-                self.OIDC_OP_USER_ENDPOINT,
-                headers={"Authorization": f"Bearer {access_token}"},
-                verify=sso_settings.VERIFY_SSL,
-                timeout=sso_settings.TIMEOUT,
+        with provider_errors("userinfo", client_error=TokenError):
+            userinfo = json_object(
+                super().get_userinfo(access_token, id_token, payload), what="userinfo"
             )
-            response.raise_for_status()
-            userinfo = response.json()
-        except requests.HTTPError as exc:
-            status = exc.response.status_code if exc.response is not None else 0
-            if status >= 500:
-                raise ProviderUnavailable(f"userinfo answered {status}") from exc
-            raise TokenError(f"userinfo answered {status}") from exc
-        except requests.RequestException as exc:
-            raise ProviderUnavailable(f"userinfo: {exc.__class__.__name__}") from exc
-        except ValueError as exc:
-            raise ProviderMisconfigured("userinfo is not JSON") from exc
-        if not isinstance(userinfo, dict):
-            raise ProviderMisconfigured("userinfo is not a JSON object")
         userinfo_check(userinfo=userinfo, id_claims=payload)
         return {**payload, **userinfo}
 
@@ -152,6 +124,7 @@ class SSOBackend(OIDCAuthenticationBackend):
 
     def get_user(self, user_id: Any) -> AbstractBaseUser | None:
         """Return the user of a session; a deactivated shadow is signed out at once."""
+        # ModelBackend's, not mozilla's: only it checks user_can_authenticate (is_active).
         return ModelBackend.get_user(self, user_id)
 
     # Hooks -----------------------------------------------------------------------------------

@@ -4,7 +4,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core.checks import Error, Warning
+from django.utils.module_loading import import_string
 
+from sso_client.backends import SSOBackend
 from sso_client.conf import sso_settings
 
 REQUIRED = {
@@ -13,6 +15,18 @@ REQUIRED = {
     "CLIENT_SECRET": ("sso_client.E003", "the client secret registered with CLIENT_ID"),
 }
 BACKEND_PATH = "sso_client.backends.SSOBackend"
+
+
+def _sso_backend_installed() -> bool:
+    """Return whether AUTHENTICATION_BACKENDS names SSOBackend or a subclass of it."""
+    for path in settings.AUTHENTICATION_BACKENDS:
+        try:
+            backend = import_string(path)
+        except ImportError:
+            continue  # a wrong path is reported by django.contrib.auth when it loads backends
+        if isinstance(backend, type) and issubclass(backend, SSOBackend):
+            return True
+    return False
 
 
 def check_sso_settings(app_configs: Any = None, **kwargs: Any) -> list[Error | Warning]:
@@ -36,11 +50,13 @@ def check_sso_settings(app_configs: Any = None, **kwargs: Any) -> list[Error | W
                 id="sso_client.E004",
             )
         )
-    if BACKEND_PATH not in getattr(settings, "AUTHENTICATION_BACKENDS", []):
+    # A project customises hooks by subclassing SSOBackend, so a subclass counts.
+    if not _sso_backend_installed():
         problems.append(
             Warning(
                 f"{BACKEND_PATH} is not in AUTHENTICATION_BACKENDS.",
-                hint=f'Add "{BACKEND_PATH}" to AUTHENTICATION_BACKENDS so sign-ins can complete.',
+                hint=f'Add "{BACKEND_PATH}" (or a subclass) to AUTHENTICATION_BACKENDS so sign-ins '
+                "can complete.",
                 id="sso_client.W001",
             )
         )

@@ -46,15 +46,14 @@ def signing_key(*, kid: str) -> jwt.PyJWK:
     jwks_uri = provider_metadata()["jwks_uri"]
     cache_key = f"{CACHE_PREFIX}:jwks:{jwks_uri}"
     jwks = cache.get(cache_key)
-    if jwks is None:
+    cached = jwks is not None
+    if not cached:
+        jwks = _jwks_fetch(jwks_uri=jwks_uri, cache_key=cache_key)
+    key = _key_find(jwks=jwks, kid=kid)
+    refetch_key = f"{CACHE_PREFIX}:jwks-refetch:{jwks_uri}"
+    if key is None and cached and cache.add(refetch_key, 1, sso_settings.JWKS_REFETCH_INTERVAL):
         jwks = _jwks_fetch(jwks_uri=jwks_uri, cache_key=cache_key)
         key = _key_find(jwks=jwks, kid=kid)
-    else:
-        key = _key_find(jwks=jwks, kid=kid)
-        refetch_key = f"{CACHE_PREFIX}:jwks-refetch:{jwks_uri}"
-        if key is None and cache.add(refetch_key, 1, sso_settings.JWKS_REFETCH_INTERVAL):
-            jwks = _jwks_fetch(jwks_uri=jwks_uri, cache_key=cache_key)
-            key = _key_find(jwks=jwks, kid=kid)
     if key is None:
         raise TokenError(f"no RS256 signing key with kid {kid!r}")
     return key

@@ -33,7 +33,9 @@ MAPPED: dict[str, Callable[[], Any]] = {
     "OIDC_ALLOW_UNSECURED_JWT": lambda: False,
     "OIDC_TIMEOUT": lambda: sso_settings.TIMEOUT,
     "OIDC_VERIFY_SSL": lambda: sso_settings.VERIFY_SSL,
-    "OIDC_STORE_ID_TOKEN": lambda: True,
+    # The ID token is kept once, under SESSION_ID_TOKEN (SSOBackend.store_tokens), not also
+    # under mozilla's `oidc_id_token`, which nothing reads.
+    "OIDC_STORE_ID_TOKEN": lambda: False,
     "OIDC_CREATE_USER": lambda: True,
     "OIDC_AUTHENTICATION_CALLBACK_URL": lambda: "sso_client:callback",
     "LOGIN_REDIRECT_URL": lambda: sso_settings.LOGIN_REDIRECT_URL,

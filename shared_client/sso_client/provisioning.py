@@ -82,8 +82,13 @@ def _sync_once(*, issuer: str, sub: str, claims: dict[str, Any]) -> AbstractBase
             logger.info("sso_client: created shadow user %s for sub %s", user.pk, sub)
         else:
             user = link.user
-            if _profile_apply(user=user, claims=claims) or user.has_usable_password():
+            changed = _profile_apply(user=user, claims=claims)
+            # Only a usable password is replaced: each set_unusable_password() writes a new random
+            # value, which changes the session auth hash and signs the user out everywhere else.
+            if user.has_usable_password():
                 user.set_unusable_password()
+                changed = True
+            if changed:
                 user.save()
             if link.picture != picture:
                 link.picture = picture

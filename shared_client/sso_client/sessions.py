@@ -43,8 +43,11 @@ def sso_sessions_end(*, issuer: str, sid: str | None, sub: str | None) -> int:
     """End the local sessions of a provider session `sid` and/or identity `sub`; return how many.
 
     OIDC Back-Channel Logout 1.0 §2.7: with a sid, end that session (of that sub when both are
-    given); with only a sub, end every session of that identity.
+    given); with only a sub, end every session of that identity. Raise ValueError with
+    neither, which would otherwise end every session.
     """
+    if not sid and not sub:
+        raise ValueError("sid or sub is required")
     sessions = SSOSession.objects.all()
     if sid:
         sessions = sessions.filter(sid=sid)

@@ -75,16 +75,15 @@ class SSOLoginView(OIDCAuthenticationRequestView):
     """GET /oidc/login/?next=: redirect to the provider with state, nonce and PKCE (S256)."""
 
     get_settings = staticmethod(oidc_setting)
-    OIDC_OP_AUTH_ENDPOINT = property(lambda self: oidc_setting("OIDC_OP_AUTHORIZATION_ENDPOINT"))
-    OIDC_RP_CLIENT_ID = property(lambda self: oidc_setting("OIDC_RP_CLIENT_ID"))
 
     def __init__(self, **kwargs: Any) -> None:
-        # mozilla's __init__ would resolve the endpoints before get() could report a failure.
+        # mozilla's __init__ would resolve the endpoint before get() could report a failure.
         View.__init__(self, **kwargs)
+        self.OIDC_RP_CLIENT_ID = oidc_setting("OIDC_RP_CLIENT_ID")
 
     def get(self, request: HttpRequest) -> HttpResponse:
         try:
-            provider_metadata()
+            self.OIDC_OP_AUTH_ENDPOINT = oidc_setting("OIDC_OP_AUTHORIZATION_ENDPOINT")
         except SSOError as error:
             return sso_error_response(request, error)
         # mozilla keeps `next` only when url_has_allowed_host_and_scheme() accepts it.
@@ -103,41 +102,40 @@ class SSOCallbackView(OIDCAuthenticationCallbackView):
         except SSOError as error:
             return sso_error_response(request, error)
 
-    def _state_consume(self, request: HttpRequest) -> dict[str, Any]:
-        """Remove this response's state from the session and return what was stored with it."""
-        state = request.GET.get("state")
+    def _state_pop(self, request: HttpRequest) -> dict[str, Any] | None:
+        """Remove this response's state from the session; return what was stored with it."""
         states = request.session.get(c.SESSION_STATES)
-        if not state or not isinstance(states, dict) or state not in states:
-            raise StateError("state missing, unknown or already used")
-        # Single use (RFC 6749 §10.12): removed before anything else can fail.
-        entry = states.pop(state)
-        request.session[c.SESSION_STATES] = states
-        request.session.save()
+        if not isinstance(states, dict):
+            return None
+        entry = states.pop(request.GET.get("state", ""), None)
+        if entry is not None:
+            # Single use (RFC 6749 §10.12): saved before anything else can fail.
+            request.session[c.SESSION_STATES] = states
+            request.session.save()
         return entry
 
     def _complete(self, request: HttpRequest) -> HttpResponse:
+        entry = self._state_pop(request)
         error = request.GET.get("error")
         if error:
-            states = request.session.get(c.SESSION_STATES)
-            if isinstance(states, dict) and states.pop(request.GET.get("state", ""), None):
-                request.session.modified = True
             raise AuthorizationDenied(
                 f"authorization error {error!r}",
                 message=DENIAL_MESSAGES.get(error, AuthorizationDenied.message),
             )
-        entry = self._state_consume(request)
+        if entry is None:
+            raise StateError("state missing, unknown or already used")
         if not request.GET.get("code"):
             raise StateError("authorization response has no code")
         # RFC 9207 §2.4: the `iss` parameter must be our issuer (mix-up defence); a provider
         # that advertises it must always send it.
         iss = request.GET.get("iss")
-        advertised = provider_metadata().get("authorization_response_iss_parameter_supported")
-        if iss is not None and iss != sso_settings.ISSUER:
+        if iss is None:
+            if provider_metadata().get("authorization_response_iss_parameter_supported") is True:
+                raise TokenError("authorization response lacks iss")
+        elif iss != sso_settings.ISSUER:
             raise TokenError(f"authorization response iss {iss!r} is not ours")
-        if iss is None and advertised is True:
-            raise TokenError("authorization response lacks iss")
-        # As mozilla does: reload the session after the slow token exchange so parallel tabs'
-        # changes are not overwritten.
+        # As mozilla does: a new session object, loaded lazily after the slow token exchange, so
+        # what parallel tabs changed meanwhile is not overwritten.
         request.session = request.session.__class__(request.session.session_key)
         user = auth.authenticate(
             request=request, nonce=entry.get("nonce"), code_verifier=entry.get("code_verifier")

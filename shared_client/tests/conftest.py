@@ -81,6 +81,8 @@ class FakeIdP:
     id_token_overrides: dict[str, Any] = field(default_factory=dict)
     metadata_overrides: dict[str, Any] = field(default_factory=dict)
     failure: Callable[[str], None] | None = None
+    # Paths answered with a status and an HTML page instead of JSON (a proxy's error page).
+    html_pages: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.published = [public_jwk(self.key, self.kid)]
@@ -138,6 +140,14 @@ class FakeIdP:
         if self.failure is not None:
             self.failure(url)
         path = urlparse(url).path
+        response = requests.Response()
+        response.url = url
+        response.request = request
+        if path in self.html_pages:
+            response.status_code = self.html_pages[path]
+            response.headers["Content-Type"] = "text/html"
+            response._content = b"<html><body>An error page</body></html>"
+            return response
         status, body = 404, {"error": "not found"}
         if url == f"{ISSUER}/.well-known/openid-configuration":
             status, body = 200, self.metadata()
@@ -149,10 +159,7 @@ class FakeIdP:
             status, body = self._token({k: v[0] for k, v in parse_qs(raw).items()})
         elif path == "/o/userinfo/":
             status, body = 200, dict(self.userinfo)
-        response = requests.Response()
         response.status_code = status
-        response.url = url
-        response.request = request
         response.headers["Content-Type"] = "application/json"
         response._content = json.dumps(body).encode()
         return response

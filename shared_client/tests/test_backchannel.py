@@ -9,7 +9,8 @@ from django.test import Client
 
 from sso_client import constants as c
 from sso_client.models import SSOSession
-from tests.conftest import CLIENT_ID, ISSUER
+from sso_client.sessions import sso_sessions_end
+from tests.conftest import CLIENT_ID, ISSUER, callback_query
 
 pytestmark = pytest.mark.django_db
 
@@ -55,12 +56,18 @@ def test_logout_token_ends_the_session_of_its_sid(signed_in_client, idp):
 
 
 def test_logout_token_with_only_sub_ends_every_session_of_that_user(signed_in_client, idp):
-    session_key = signed_in_client.session.session_key
+    """Without a sid, every local session of the sub ends, whatever its IdP session."""
+    other_browser = Client()
+    idp.id_token_overrides["sid"] = "idp-session-2"
+    other_browser.get("/oidc/callback/", callback_query(other_browser, idp))
+    session_keys = [signed_in_client.session.session_key, other_browser.session.session_key]
+    assert SSOSession.objects.filter(session_key__in=session_keys).count() == 2
 
-    response = post_logout(signed_in_client, idp.sign(logout_claims(sid=None)))
+    response = post_logout(Client(), idp.sign(logout_claims(sid=None)))
 
     assert response.status_code == 200
-    assert not Session.objects.filter(session_key=session_key).exists()
+    assert not Session.objects.filter(session_key__in=session_keys).exists()
+    assert not SSOSession.objects.exists()
 
 
 def test_logout_token_of_another_sid_leaves_session(signed_in_client, idp):
@@ -116,6 +123,14 @@ def test_replayed_jti_is_refused(signed_in_client, idp):
     response = post_logout(signed_in_client, idp.sign({**claims, "sid": "idp-session-1"}))
 
     assert_refused(response, "replayed", signed_in_client.session.session_key)
+
+
+def test_ending_sessions_needs_sid_or_sub(signed_in_client):
+    """Neither sid nor sub is refused rather than read as "every session"."""
+    with pytest.raises(ValueError, match="sid or sub is required"):
+        sso_sessions_end(issuer=ISSUER, sid=None, sub=None)
+
+    assert SSOSession.objects.count() == 1
 
 
 def test_missing_logout_token_is_refused(client, db):

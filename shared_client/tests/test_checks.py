@@ -2,7 +2,12 @@
 
 from django.core import checks
 
+from sso_client.backends import SSOBackend
 from sso_client.checks import check_sso_settings
+
+
+class ShopBackend(SSOBackend):
+    """A project's subclass, as the README suggests for changing a hook."""
 
 
 def ids(problems):
@@ -14,7 +19,7 @@ def test_configured_client_passes():
 
 
 def test_check_is_registered():
-    assert "sso_client.E001" not in ids(checks.run_checks())
+    assert check_sso_settings in checks.registry.registry.get_checks()
 
 
 def test_missing_settings_are_errors_with_hints(settings):
@@ -43,3 +48,10 @@ def test_missing_backend_is_a_warning(settings):
     settings.AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
 
     assert ids(check_sso_settings()) == ["sso_client.W001"]
+
+
+def test_subclass_of_the_backend_counts_as_installed(settings):
+    """A project that names its SSOBackend subclass gets no W001."""
+    settings.AUTHENTICATION_BACKENDS = ["tests.test_checks.ShopBackend"]
+
+    assert check_sso_settings() == []

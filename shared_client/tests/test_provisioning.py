@@ -59,6 +59,30 @@ def test_next_sign_in_updates_same_shadow():
     assert User.objects.count() == 1
 
 
+def test_profile_update_keeps_the_unusable_password():
+    """An update does not rewrite the password, which would end the user's other sessions."""
+    first = sign_in(alice_claims())
+    session_hash = first.get_session_auth_hash()
+
+    second = sign_in(alice_claims(given_name="Alicia"))
+
+    second.refresh_from_db()
+    assert second.first_name == "Alicia"
+    assert second.get_session_auth_hash() == session_hash
+
+
+def test_local_password_of_a_shadow_is_removed_at_sign_in():
+    """A password set locally on a shadow is made unusable again at its next sign-in."""
+    user = sign_in(alice_claims())
+    user.set_password("local-pass-1")
+    user.save()
+
+    sign_in(alice_claims())
+
+    user.refresh_from_db()
+    assert not user.has_usable_password()
+
+
 def test_same_email_other_sub_gets_another_shadow():
     """Users are never matched by email: another sub with the same email is another person."""
     alice = sign_in(alice_claims())

@@ -56,6 +56,7 @@ def test_callback_signs_in_and_records_session(client, idp):
     assert user.first_name == "Alice"
     assert client.session[c.SESSION_SID] == "idp-session-1"
     assert client.session[c.SESSION_ID_TOKEN].count(".") == 2
+    assert "oidc_id_token" not in client.session  # stored once, under SESSION_ID_TOKEN
     record = SSOSession.objects.get()
     assert (record.session_key, record.sid, record.user) == (
         client.session.session_key,
@@ -156,6 +157,33 @@ def test_unreachable_provider_at_login_shows_502(client, idp):
 
     assert_error_page(response, 502, "not reachable")
     assert 'href="/oidc/login/?next=%2Forders%2F"' in response.content.decode()
+    assert c.SESSION_STATES not in client.session
+
+
+def test_token_response_that_is_not_json_shows_misconfigured(client, idp):
+    """An HTML page where the token response should be is a misconfiguration, not an outage."""
+    query = callback_query(client, idp)
+    idp.html_pages["/o/token/"] = 200
+
+    response = client.get("/oidc/callback/", query)
+
+    assert_error_page(response, 502, "not set up correctly")
+    assert User.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("status", "page_status", "text"),
+    [(503, 502, "not reachable"), (401, 400, "could not be verified")],
+)
+def test_userinfo_error_shows_page(client, idp, status, page_status, text):
+    """A 5xx from userinfo is an outage (502); a 4xx refuses the tokens (400)."""
+    query = callback_query(client, idp)
+    idp.html_pages["/o/userinfo/"] = status
+
+    response = client.get("/oidc/callback/", query)
+
+    assert_error_page(response, page_status, text)
+    assert User.objects.count() == 0
 
 
 def test_off_site_next_is_ignored(client, idp):
@@ -236,6 +264,17 @@ def test_logout_without_id_token_is_local_only(client, idp, django_user_model):
 def test_logout_needs_post(signed_in_client):
     assert signed_in_client.get("/oidc/logout/").status_code == 405
     assert "_auth_user_id" in signed_in_client.session
+
+
+def test_profile_change_at_sign_in_keeps_other_sessions(signed_in_client, idp):
+    """A sign-in that updates the shadow's profile leaves its other browsers signed in."""
+    idp.userinfo["given_name"] = "Alicia"
+    other_browser = Client()
+
+    other_browser.get("/oidc/callback/", callback_query(other_browser, idp))
+
+    assert User.objects.get().first_name == "Alicia"
+    assert signed_in_client.get("/").wsgi_request.user.is_authenticated
 
 
 def test_session_of_deactivated_shadow_is_anonymous(signed_in_client):
