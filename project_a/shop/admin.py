@@ -8,27 +8,35 @@ from django.http import HttpRequest
 from shop.models import Category, Order, OrderLine, Product
 
 
-class ShopStaffAdmin(admin.ModelAdmin):
-    """Let every active staff user manage the shop's models.
+def _is_shop_staff(request: HttpRequest) -> bool:
+    return request.user.is_active and request.user.is_staff
+
+
+class ShopStaffPermissions:
+    """Let every active staff user manage the shop's models (a mixin for admins and inlines).
 
     Staff status comes from the identity server's groups (sso_client maps ``shop-staff`` to
     ``is_staff``), and shadow users carry no local permissions, so being staff is the permission.
     """
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return request.user.is_active and request.user.is_staff
+        return _is_shop_staff(request)
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.is_active and request.user.is_staff
+        return _is_shop_staff(request)
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return request.user.is_active and request.user.is_staff
+        return _is_shop_staff(request)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.is_active and request.user.is_staff
+        return _is_shop_staff(request)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.is_active and request.user.is_staff
+        return _is_shop_staff(request)
+
+
+class ShopStaffAdmin(ShopStaffPermissions, admin.ModelAdmin):
+    """A model admin for shop staff."""
 
 
 @admin.register(Category)
@@ -46,14 +54,16 @@ class ProductAdmin(ShopStaffAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
-class OrderLineInline(admin.TabularInline):
+class OrderLineInline(ShopStaffPermissions, admin.TabularInline):
+    """An order's lines, read-only: staff see them without the local permissions they lack."""
+
     model = OrderLine
     fields = ["product", "product_name", "unit_price", "quantity"]
     readonly_fields = fields
     extra = 0
     can_delete = False
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return False
 
 

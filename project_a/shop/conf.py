@@ -20,8 +20,6 @@ DEFAULTS: dict[str, Any] = {
     # The most of one product a cart line may hold.
     "MAX_QUANTITY": 20,
     "PRODUCTS_PER_PAGE": 24,
-    # Optional features a fork turns on, e.g. {"wishlist": True}.
-    "FEATURES": {},
     # Extra stylesheets (static paths) loaded after shop/shop.css.
     "EXTRA_STYLESHEETS": [],
 }
@@ -34,10 +32,6 @@ class ShopSettings:
         if name not in DEFAULTS:
             raise AttributeError(f"Unknown shop setting: {name}")
         return getattr(settings, "SHOP", {}).get(name, DEFAULTS[name])
-
-    def feature(self, name: str) -> bool:
-        """Return whether the optional feature ``name`` is on."""
-        return bool(self.FEATURES.get(name, False))
 
 
 shop_settings = ShopSettings()

@@ -10,7 +10,10 @@ class ShopError(Exception):
 
 
 class InvalidQuantityError(ShopError):
-    """A quantity outside 1..SHOP["MAX_QUANTITY"]."""
+    """A quantity outside ``minimum``..``maximum`` (``SHOP["MAX_QUANTITY"]``)."""
+
+    def __init__(self, *, minimum: int, maximum: int) -> None:
+        super().__init__(f"Please choose a quantity between {minimum} and {maximum}.")
 
 
 class OutOfStockError(ShopError):

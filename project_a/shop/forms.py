@@ -1,14 +1,19 @@
-"""Forms that parse the shop's POSTs; the limits come from ``SHOP`` settings."""
+"""Forms that parse the shop's POSTs; the quantity's range is checked by shop.services."""
 
 from typing import Any
 
 from django import forms
 
 from shop.conf import shop_settings
+from shop.exceptions import InvalidQuantityError
 
 
 class QuantityForm(forms.Form):
-    """A whole number between ``min_quantity`` and ``SHOP["MAX_QUANTITY"]``."""
+    """A whole number; the input offers ``min_quantity``..``SHOP["MAX_QUANTITY"]``.
+
+    The range itself is enforced once, by the cart services, which also check the sum of what
+    is added to a line; here an input that is not a number gets the same message.
+    """
 
     min_quantity = 1
 
@@ -16,23 +21,15 @@ class QuantityForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.range_message = (
-            f"Please choose a quantity between {self.min_quantity} "
-            f"and {shop_settings.MAX_QUANTITY}."
-        )
+        maximum = shop_settings.MAX_QUANTITY
+        message = InvalidQuantityError(minimum=self.min_quantity, maximum=maximum).message
         field = self.fields["quantity"]
-        field.error_messages = {"required": self.range_message, "invalid": self.range_message}
-        field.widget.attrs.update({"min": self.min_quantity, "max": shop_settings.MAX_QUANTITY})
-
-    def clean_quantity(self) -> int:
-        quantity = self.cleaned_data["quantity"]
-        if not self.min_quantity <= quantity <= shop_settings.MAX_QUANTITY:
-            raise forms.ValidationError(self.range_message)
-        return quantity
+        field.error_messages = {"required": message, "invalid": message}
+        field.widget.attrs.update({"min": self.min_quantity, "max": maximum})
 
     def error_message(self) -> str:
-        """Return the first error as one sentence for a flash message."""
-        return self.errors["quantity"][0] if "quantity" in self.errors else self.range_message
+        """Return the quantity's error as one sentence for a flash message."""
+        return self.errors["quantity"][0]
 
 
 class AddToCartForm(QuantityForm):

@@ -13,7 +13,9 @@ from django.urls import URLPattern, URLResolver, include, path
 from shop import views
 
 
-def shop_project_urlpatterns(*before_shop: URLPattern | URLResolver) -> list:
+def shop_project_urlpatterns(
+    *before_shop: URLPattern | URLResolver,
+) -> list[URLPattern | URLResolver]:
     """Return the project's URL patterns: admin, SSO, the fork's routes, then the shop."""
     return [
         # Before admin.site.urls: staff sign in and out through SSO like everyone else.

@@ -35,7 +35,7 @@ def cart_count(*, user: AbstractBaseUser | AnonymousUser) -> int:
     """Return how many items the user's cart holds (0 when signed out)."""
     if not user.is_authenticated:
         return 0
-    return CartItem.objects.filter(cart__user=user).aggregate(n=Sum("quantity"))["n"] or 0
+    return cart_item_list(user=user).aggregate(n=Sum("quantity"))["n"] or 0
 
 
 def order_list(*, user: AbstractBaseUser) -> QuerySet[Order]:

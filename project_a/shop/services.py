@@ -23,7 +23,7 @@ def _check_available(*, product: Product, quantity: int) -> None:
 def _check_quantity(quantity: int, *, minimum: int = 1) -> None:
     maximum = shop_settings.MAX_QUANTITY
     if not minimum <= quantity <= maximum:
-        raise InvalidQuantityError(f"Please choose a quantity between {minimum} and {maximum}.")
+        raise InvalidQuantityError(minimum=minimum, maximum=maximum)
 
 
 def cart_get_or_create(*, user: AbstractBaseUser) -> Cart:
@@ -69,20 +69,19 @@ def cart_set_quantity(
     return item
 
 
-def order_place(*, user: AbstractBaseUser, cart: Cart) -> Order:
+def order_place(*, user: AbstractBaseUser) -> Order:
     """Turn the user's cart into an order, take the items out of stock, and empty the cart.
 
-    All or nothing: raise ``EmptyCartError`` for an empty cart and ``OutOfStockError`` when any
-    line exceeds the stock, leaving stock, cart and orders unchanged. The product rows are locked
-    (in primary-key order, so two checkouts cannot deadlock) until the stock is decremented, so
-    two customers can never buy the same last item. SQLite has no row locks; there the
-    IMMEDIATE transaction mode (settings) serialises the whole transaction instead.
+    All or nothing: raise ``EmptyCartError`` for an empty (or missing) cart and
+    ``OutOfStockError`` when any line exceeds the stock, leaving stock, cart and orders
+    unchanged. The cart row is locked, so a double-submitted checkout finds it empty; the product
+    rows are locked (in primary-key order, so two checkouts cannot deadlock) until the stock is
+    decremented, so two customers can never buy the same last item. SQLite has no row locks;
+    there the IMMEDIATE transaction mode (settings) serialises the whole transaction instead.
     """
-    if cart.user_id != user.pk:
-        raise ValueError("A user can only check out their own cart.")
     with transaction.atomic():
-        cart = Cart.objects.select_for_update().get(pk=cart.pk)
-        items = list(cart.items.order_by("product_id"))
+        cart = Cart.objects.select_for_update().filter(user=user).first()
+        items = list(cart.items.order_by("product_id")) if cart else []
         if not items:
             raise EmptyCartError("Your cart is empty.")
         products = Product.objects.select_for_update().order_by("pk")

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.http import HttpResponse
 from django.test import Client
 
 from shop.models import Product
@@ -38,6 +39,11 @@ def create_test_product(
     name = name or f"Product {n}"
     fields.setdefault("slug", f"product-{n}")
     return Product.objects.create(name=name, price=Decimal(price), stock=stock, **fields)
+
+
+def messages_of(response: HttpResponse) -> list[str]:
+    """Return the flash messages a test client's response rendered, in order."""
+    return [str(message) for message in response.context["messages"]]
 
 
 @pytest.fixture

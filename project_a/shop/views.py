@@ -6,7 +6,6 @@ subclass before ``include("shop.urls")`` (project_b's wishlist does).
 
 import logging
 from typing import Any
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -25,6 +24,7 @@ from shop.conf import shop_settings
 from shop.exceptions import ShopError
 from shop.forms import AddToCartForm, CartUpdateForm
 from shop.models import Product
+from sso_client.views import login_url
 
 logger = logging.getLogger(__name__)
 
@@ -127,9 +127,8 @@ def checkout(request: HttpRequest) -> HttpResponse:
     """Place an order for everything in the cart, then show the order."""
     if not request.user.is_authenticated:
         return redirect_to_login(reverse("shop:cart"))
-    cart = services.cart_get_or_create(user=request.user)
     try:
-        order = services.order_place(user=request.user, cart=cart)
+        order = services.order_place(user=request.user)
     except ShopError as error:
         messages.error(request, error.message)
         return redirect("shop:cart")
@@ -166,6 +165,15 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
+def safe_next_url(request: HttpRequest, next_url: str, *, default: str) -> str:
+    """Return ``next_url`` when it stays on this site, else ``default`` (no open redirect)."""
+    if url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return next_url
+    return default
+
+
 @require_GET
 def admin_login(request: HttpRequest) -> HttpResponse:
     """Send the admin's sign-in to single sign-on, keeping where the admin was going.
@@ -175,12 +183,8 @@ def admin_login(request: HttpRequest) -> HttpResponse:
     """
     if request.user.is_authenticated and not request.user.is_staff:
         return render(request, "shop/admin_forbidden.html", status=403)
-    next_url = request.GET.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        next_url = reverse("admin:index")
-    return HttpResponseRedirect(f"{reverse('sso_client:login')}?{urlencode({'next': next_url})}")
+    next_url = safe_next_url(request, request.GET.get("next", ""), default=reverse("admin:index"))
+    return HttpResponseRedirect(login_url(request=request, next_url=next_url))
 
 
 @require_POST

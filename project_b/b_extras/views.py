@@ -8,13 +8,12 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from b_extras import selectors, services
 from shop.models import Product
 from shop.selectors import product_list
-from shop.views import ProductDetailView
+from shop.views import ProductDetailView, safe_next_url
 
 
 class WishlistProductDetailView(ProductDetailView):
@@ -30,12 +29,9 @@ class WishlistProductDetailView(ProductDetailView):
 
 def _back(request: HttpRequest, default: str) -> HttpResponseRedirect:
     """Redirect to the posted ``next`` when it stays on this site, else to ``default``."""
-    next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        next_url = default
-    return HttpResponseRedirect(next_url)
+    return HttpResponseRedirect(
+        safe_next_url(request, request.POST.get("next", ""), default=default)
+    )
 
 
 @login_required

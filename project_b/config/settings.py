@@ -14,7 +14,6 @@ globals().update(
             "NAME": "Shop B",
             "TAGLINE": "Small batches, big ideas.",
             "ACCENT_COLOR": "#b45309",
-            "FEATURES": {"wishlist": True},
             "EXTRA_STYLESHEETS": ["b_extras/shop_b.css"],
         },
         extra_apps=("b_extras",),

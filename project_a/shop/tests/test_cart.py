@@ -3,11 +3,8 @@ from django.test import Client
 
 from shop.models import CartItem, Product
 from shop.selectors import cart_count
-from shop.testing import create_test_product
-
-
-def messages_of(response) -> list[str]:
-    return [str(m) for m in response.context["messages"]]
+from shop.services import cart_add_product
+from shop.testing import create_test_product, create_test_user, messages_of
 
 
 def test_add_to_cart_adds_line_and_shows_cart(
@@ -114,9 +111,6 @@ def test_cart_update_sets_quantity_and_zero_removes(
 
 def test_carts_are_per_user(user_client: Client, product: Product) -> None:
     """Another user's cart is not shown."""
-    from shop.services import cart_add_product
-    from shop.testing import create_test_user
-
     other = create_test_user(first_name="Bob")
     cart_add_product(user=other, product=product, quantity=1)
 

@@ -1,4 +1,5 @@
-from django.test import Client
+from django.conf import settings
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from shop.models import Category, Product
@@ -65,3 +66,16 @@ def test_unknown_or_inactive_product_is_404(client: Client, db: None) -> None:
     response = client.get(inactive.get_absolute_url())
     assert response.status_code == 404
     assert b"Page not found" in response.content
+
+
+def test_catalog_pages_keep_the_category(client: Client, db: None) -> None:
+    """The "Next" link of a filtered catalog stays in the category."""
+    kitchen = Category.objects.create(name="Kitchen", slug="kitchen")
+    create_test_product(name="Enamel Mug", category=kitchen)
+    create_test_product(name="Olive Wood Spoon", category=kitchen)
+
+    with override_settings(SHOP={**settings.SHOP, "PRODUCTS_PER_PAGE": 1}):
+        body = client.get("/?category=kitchen").content.decode()
+
+    assert '<a href="?category=kitchen&amp;page=2">Next</a>' in body
+    assert "Page 1 of 2" in body

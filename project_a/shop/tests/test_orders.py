@@ -1,14 +1,14 @@
 from django.contrib.auth.models import AbstractBaseUser
 from django.test import Client
 
-from shop.models import Product
-from shop.services import cart_add_product, cart_get_or_create, order_place
+from shop.models import Order, Product
+from shop.services import cart_add_product, order_place
 from shop.testing import create_test_user
 
 
-def place_order(user: AbstractBaseUser, product: Product, quantity: int = 1):
+def place_order(user: AbstractBaseUser, product: Product, quantity: int = 1) -> Order:
     cart_add_product(user=user, product=product, quantity=quantity)
-    return order_place(user=user, cart=cart_get_or_create(user=user))
+    return order_place(user=user)
 
 
 def test_orders_page_lists_only_the_users_own_orders(

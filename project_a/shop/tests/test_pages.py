@@ -1,4 +1,5 @@
 import json
+from io import StringIO
 
 import pytest
 from django.contrib.auth.models import AbstractBaseUser
@@ -6,6 +7,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from shop.models import Category, Product
+from shop.services import cart_add_product, order_place
 from shop.testing import create_test_user
 
 
@@ -74,12 +76,29 @@ def test_shop_staff_can_manage_products_in_admin(client: Client, db: None) -> No
     assert client.get("/admin/shop/order/").status_code == 200
 
 
+def test_shop_staff_see_an_orders_lines_in_admin(
+    client: Client, user: AbstractBaseUser, product: Product
+) -> None:
+    """The order page shows its lines to staff, who hold no local view permission on them."""
+    cart_add_product(user=user, product=product, quantity=2)
+    order = order_place(user=user)
+    client.force_login(create_test_user(is_staff=True))
+
+    response = client.get(f"/admin/shop/order/{order.pk}/change/")
+
+    assert response.status_code == 200
+    assert [formset.formset.prefix for formset in response.context["inline_admin_formsets"]] == [
+        "lines"
+    ]
+    assert "Enamel Mug" in response.content.decode()
+
+
 def test_customer_cannot_open_admin(user_client: Client, user: AbstractBaseUser) -> None:
     """A customer who is not staff is sent to sign in again, not shown the admin."""
     response = user_client.get("/admin/shop/product/")
 
     assert response.status_code == 302
-    assert response["Location"].startswith("/admin/login/")
+    assert response["Location"] == "/admin/login/?next=/admin/shop/product/"
 
 
 def test_signed_in_customer_gets_a_403_page_not_a_sign_in_loop(
@@ -94,12 +113,14 @@ def test_signed_in_customer_gets_a_403_page_not_a_sign_in_loop(
 
 def test_seed_demo_is_idempotent(db: None) -> None:
     """seed_demo creates the demo catalog once; a second run changes nothing."""
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    first, second = StringIO(), StringIO()
+    call_command("seed_demo", stdout=first)
     Product.objects.filter(slug="enamel-mug").update(stock=1)
 
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("seed_demo", stdout=second)
 
-    assert Product.objects.count() == 8
+    assert first.getvalue() == "Demo catalog: 8 products created, 8 in total.\n"
+    assert second.getvalue() == "Demo catalog: 0 products created, 8 in total.\n"
     assert Category.objects.count() == 3
     assert Product.objects.filter(stock__gt=0, active=True).count() == 8
     assert Product.objects.get(slug="enamel-mug").stock == 1

@@ -76,4 +76,3 @@ def test_shop_settings_read_lazily_with_defaults() -> None:
     with override_settings(SHOP={"NAME": "Other"}):
         assert shop_settings.NAME == "Other"
         assert shop_settings.ACCENT_COLOR == "#2563eb"
-        assert shop_settings.feature("wishlist") is False

@@ -4,11 +4,7 @@ from django.test import Client
 from b_extras.models import WishlistItem
 from b_extras.services import wishlist_add
 from shop.models import Product
-from shop.testing import create_test_product, create_test_user
-
-
-def messages_of(response) -> list[str]:
-    return [str(m) for m in response.context["messages"]]
+from shop.testing import create_test_product, create_test_user, messages_of
 
 
 def test_product_page_offers_add_to_wishlist(user_client: Client, product: Product) -> None:
@@ -100,7 +96,7 @@ def test_wishlist_unknown_product_and_get_are_refused(user_client: Client, db: N
 
 
 def test_anonymous_wishlist_goes_to_sign_in(client: Client, product: Product) -> None:
-    """A signed-out visitor is sent to sign in, and sees no wishlist button state."""
+    """A signed-out visitor is sent to sign in, and back to the product after adding."""
     assert client.get("/wishlist/")["Location"] == "/oidc/login/?next=/wishlist/"
     response = client.post(f"/wishlist/add/{product.pk}/")
     assert response["Location"] == f"/oidc/login/?next=/products/{product.slug}/"
