@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "config.middleware.RejectNulMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -183,8 +184,18 @@ OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL = "oauth2_provider.RefreshToken"  # noqa: S1
 OAUTH2_PROVIDER_ID_TOKEN_MODEL = "oauth2_provider.IDToken"  # noqa: S105 (a model)
 OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"
 
+# Token lifetimes in seconds. Short access and ID tokens limit what a leaked token is worth;
+# shops keep users signed in with their own session and the refresh token.
+OIDC_ACCESS_TOKEN_LIFETIME = env.int("OIDC_ACCESS_TOKEN_LIFETIME", default=300)
+OIDC_ID_TOKEN_LIFETIME = env.int("OIDC_ID_TOKEN_LIFETIME", default=300)
+OIDC_REFRESH_TOKEN_LIFETIME = env.int("OIDC_REFRESH_TOKEN_LIFETIME", default=14 * 24 * 3600)
+
 OAUTH2_PROVIDER = {
     "OIDC_ENABLED": True,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": OIDC_ACCESS_TOKEN_LIFETIME,
+    "ID_TOKEN_EXPIRE_SECONDS": OIDC_ID_TOKEN_LIFETIME,
+    # Idle lifetime: a refresh token dies this long after its last access token expired.
+    "REFRESH_TOKEN_EXPIRE_SECONDS": OIDC_REFRESH_TOKEN_LIFETIME,
     # The issuer is configured, never derived from the Host header.
     "OIDC_ISS_ENDPOINT": OIDC_ISS_ENDPOINT,
     "OIDC_RSA_PRIVATE_KEY": signing_key_load(path=OIDC_RSA_PRIVATE_KEY_FILE, debug=DEBUG),
@@ -230,6 +241,9 @@ OAUTH2_PROVIDER = {
     "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
     "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,
     "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": True,
+    # The end of the IdP session revokes the tokens issued within it (oidc/services/
+    # sessions.py); DOT's default would delete every token of the user, in every browser.
+    "OIDC_RP_INITIATED_LOGOUT_DELETE_TOKENS": False,
     # PBKDF2 costs 0.4-0.8 s of CPU per token request (measured) for a 128-character random
     # secret that needs no key stretching: see oidc/hashers.py.
     "CLIENT_SECRET_HASHER": "client_sha256",

@@ -7,8 +7,23 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from config import views
+from oidc.metadata import issuer_path
+from oidc.views.discovery import ProviderMetadataView
+
+# RFC 8414 §3: the metadata of an issuer with a path lives at the host's root, with the
+# issuer's path appended; OIDC clients that look at the root find the same document.
+_well_known = [
+    path(
+        f".well-known/oauth-authorization-server/{issuer_path()}",
+        ProviderMetadataView.as_view(),
+        name="oauth-server-metadata",
+    ),
+    path(".well-known/oauth-authorization-server", ProviderMetadataView.as_view()),
+    path(".well-known/openid-configuration", ProviderMetadataView.as_view()),
+]
 
 urlpatterns = [
+    *_well_known,
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("account/", include("accounts.urls")),

@@ -35,4 +35,28 @@ LOGOUT_TOKEN_LIFETIME_SECONDS = 120
 
 # Django session keys set at sign-in.
 SESSION_SID_KEY = "idp_sid"
+# The time of the last sign-in, seconds since the epoch (a float: prompt=login compares it with
+# the moment it asked for a new sign-in).
 SESSION_AUTH_TIME_KEY = "idp_auth_time"
+
+# OIDC Core 1.0 §3.1.2.1: the prompt values this provider honours.
+PROMPT_NONE = "none"
+PROMPT_LOGIN = "login"
+PROMPT_CONSENT = "consent"
+PROMPT_VALUES_SUPPORTED = (PROMPT_NONE, PROMPT_LOGIN, PROMPT_CONSENT)
+
+# OIDC Core 1.0 §3.1.2.6: errors of an authentication request the user cannot complete silently.
+ERROR_LOGIN_REQUIRED = "login_required"
+ERROR_CONSENT_REQUIRED = "consent_required"
+ERROR_INTERACTION_REQUIRED = "interaction_required"
+ERROR_REQUEST_NOT_SUPPORTED = "request_not_supported"
+ERROR_REQUEST_URI_NOT_SUPPORTED = "request_uri_not_supported"
+
+# Our own authorize parameter: proof, signed and bound to the request, that the user was sent
+# to sign in again for prompt=login or max_age (so the sign-in form cannot be skipped).
+REAUTH_PARAM = "reauth"
+
+# Client authentication methods (RFC 8414 §2, OIDC Discovery 1.0 §3).
+AUTH_METHOD_BASIC = "client_secret_basic"
+AUTH_METHOD_POST = "client_secret_post"
+AUTH_METHOD_NONE = "none"

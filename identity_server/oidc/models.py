@@ -18,6 +18,13 @@ class ClientOptions(models.Model):
         max_length=500,
         help_text="OIDC Back-Channel Logout 1.0: where the logout token is POSTed.",
     )
+    can_introspect = models.BooleanField(
+        default=False,
+        help_text=(
+            "A resource server: may introspect (RFC 7662) tokens issued to other clients. "
+            "Every confidential client may introspect its own."
+        ),
+    )
 
     class Meta:
         verbose_name = "client options"
@@ -87,8 +94,38 @@ class SessionGrant(models.Model):
         on_delete=models.SET_NULL,
         related_name="idp_session_link",
     )
+    # SHA-256 of the code: outlives the code, so a replayed code can revoke what its first
+    # redemption issued (RFC 6749 §4.1.2).
+    code_digest = models.CharField(max_length=64, blank=True, db_index=True)
     token_family = models.UUIDField(null=True, blank=True, db_index=True)
     created = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
         return f"Grant in {self.session.sid}"
+
+
+class Consent(models.Model):
+    """The scopes a user allowed a third-party client, remembered until withdrawn."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="consents"
+    )
+    application = models.ForeignKey(
+        oauth2_settings.APPLICATION_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    scopes = models.CharField(max_length=500, help_text="Space-separated scope names.")
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "application"], name="oidc_consent_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} allowed {self.application}: {self.scopes}"
+
+    @property
+    def scope_set(self) -> set[str]:
+        """Return the allowed scopes as a set."""
+        return set(self.scopes.split())

@@ -1,14 +1,23 @@
-"""Read-side of the oidc app: claims and IdP sessions."""
+"""Read-side of the oidc app: claims, IdP sessions, consent, token introspection."""
 
+import hashlib
 from collections.abc import Callable, Iterable
 from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from oauth2_provider.models import AbstractApplication
+from oauth2_provider.models import (
+    AbstractApplication,
+    get_access_token_model,
+    get_refresh_token_model,
+)
+from oauth2_provider.settings import oauth2_settings
 
 from oidc import constants
-from oidc.models import IdPSession, SessionGrant
+from oidc.models import ClientOptions, Consent, IdPSession, SessionGrant
+
+AccessToken = get_access_token_model()
+RefreshToken = get_refresh_token_model()
 
 
 def user_picture_url(*, user) -> str | None:
@@ -59,19 +68,25 @@ def user_claims(*, user, scopes: Iterable[str]) -> dict[str, Any]:
 
 
 def claims_supported() -> list[str]:
-    """Return the claim names advertised in discovery."""
-    names = [name for names in constants.CLAIMS_BY_SCOPE.values() for name in names]
-    return [*names, constants.CLAIM_SID, constants.CLAIM_AUTH_TIME, "iss", "aud", "nonce"]
+    """Return the names of the claims this provider can release, sorted (discovery)."""
+    names = {name for names in constants.CLAIMS_BY_SCOPE.values() for name in names}
+    names |= {constants.CLAIM_SID, constants.CLAIM_AUTH_TIME, "iss", "aud", "exp", "iat", "nonce"}
+    return sorted(names)
 
 
-def idp_session_for_code(*, code: str, application: AbstractApplication) -> IdPSession | None:
-    """Return the IdP session an authorization code was issued in (one query, by the code)."""
-    link = (
+def consent_covers(*, user, application: AbstractApplication, scopes: Iterable[str]) -> bool:
+    """Return whether the user already allowed ``application`` every one of ``scopes``."""
+    consent = Consent.objects.filter(user=user, application=application).first()
+    return consent is not None and set(scopes) <= consent.scope_set
+
+
+def session_grant_for_code(*, code: str, application: AbstractApplication) -> SessionGrant | None:
+    """Return the link of a code to its IdP session (one query, by the code)."""
+    return (
         SessionGrant.objects.select_related("session")
         .filter(grant__code=code, grant__application=application)
         .first()
     )
-    return link.session if link else None
 
 
 def idp_session_for_token_family(*, token_family: UUID | None) -> IdPSession | None:
@@ -80,3 +95,56 @@ def idp_session_for_token_family(*, token_family: UUID | None) -> IdPSession | N
         return None
     link = SessionGrant.objects.select_related("session").filter(token_family=token_family).first()
     return link.session if link else None
+
+
+def token_introspection(*, token: str, client: AbstractApplication) -> dict[str, Any]:
+    """Return the RFC 7662 answer about ``token`` for ``client``.
+
+    A client learns about its own tokens; a client registered as a resource server
+    (``can_introspect``) about any. Anything else, expired, revoked or unknown, is
+    ``{"active": false}`` alike, so the answer never tells another client's token apart.
+    """
+    inactive: dict[str, Any] = {"active": False}
+    checksum = hashlib.sha256(token.encode("utf-8")).hexdigest()
+    may_see_all = ClientOptions.objects.filter(application=client, can_introspect=True).exists()
+
+    def visible(application_id: int | None) -> bool:
+        return may_see_all or application_id == client.pk
+
+    access = (
+        AccessToken.objects.select_related("user", "application")
+        .filter(token_checksum=checksum)
+        .first()
+    )
+    if access is not None:
+        if not visible(access.application_id) or not access.is_valid():
+            return inactive
+        owner, scope, expires = access.user, access.scope, access.expires
+        application, issued = access.application, access.created
+        token_type: str | None = "Bearer"  # noqa: S105 (a token type, RFC 6750)
+    else:
+        refresh = (
+            RefreshToken.objects.select_related("user", "application", "access_token")
+            .filter(token_checksum=checksum, revoked__isnull=True)
+            .first()
+        )
+        if refresh is None or refresh.access_token is None or not visible(refresh.application_id):
+            return inactive
+        owner, scope, expires = refresh.user, refresh.access_token.scope, None
+        application, issued, token_type = refresh.application, refresh.created, None
+    if owner is not None and not owner.is_active:
+        return inactive
+    answer: dict[str, Any] = {
+        "active": True,
+        "scope": scope,
+        "client_id": application.client_id,
+        "iat": int(issued.timestamp()),
+        "iss": oauth2_settings.OIDC_ISS_ENDPOINT,
+    }
+    if token_type:
+        answer["token_type"] = token_type
+    if expires is not None:
+        answer["exp"] = int(expires.timestamp())
+    if owner is not None:
+        answer["sub"] = str(owner.sub)
+    return answer

@@ -1,17 +1,27 @@
-"""The oauthlib request validator: our claims, the IdP session id and the real auth_time."""
+"""The oauthlib request validator: our claims, the IdP session, and stricter token rules."""
 
+import hashlib
+from collections import OrderedDict
 from typing import Any
 
+from oauth2_provider.models import get_grant_model, get_refresh_token_model
 from oauth2_provider.oauth2_validators import OAuth2Validator
 
 from oidc import constants
-from oidc.selectors import (
-    claims_supported,
-    idp_session_for_code,
-    idp_session_for_token_family,
-    user_claims,
-)
+from oidc.selectors import claims_supported, idp_session_for_token_family, user_claims
 from oidc.services.sessions import idp_session_link_grant, idp_session_link_token_family
+from oidc.services.tokens import tokens_revoke_for_replayed_code
+
+Grant = get_grant_model()
+RefreshToken = get_refresh_token_model()
+
+
+def _uri_allowed(check, uri: str) -> bool:
+    """Run a DOT URI check; a malformed URI (a port above 65535, say) is simply not allowed."""
+    try:
+        return check(uri)
+    except ValueError:
+        return False
 
 
 class IdPValidator(OAuth2Validator):
@@ -20,6 +30,10 @@ class IdPValidator(OAuth2Validator):
     The token request comes from the shop's server, not the browser, so the IdP session is
     found through the authorization code (``validate_code``) or the refresh token family
     (``validate_refresh_token``) and kept on the oauthlib request as ``idp_session``.
+
+    The token endpoint runs in one transaction (``oidc.views.endpoints.TokenView``), so the
+    row locks taken here make parallel requests with one code or one refresh token queue up:
+    the first wins, the others find the code gone or the token rotated.
     """
 
     def get_oidc_claims(self, token, token_handler, request) -> dict[str, Any]:
@@ -43,6 +57,34 @@ class IdPValidator(OAuth2Validator):
             claims[constants.CLAIM_AUTH_TIME] = int(session.auth_time.timestamp())
         return claims, expiration_time
 
+    def _check_secret(self, provided_secret, stored_secret) -> bool:
+        """Refuse secret authentication for a client that has no secret (a public client).
+
+        DOT compares an empty secret with the empty stored value and lets it pass, which
+        would let any public client act as a confidential one (introspection, say).
+        """
+        if not stored_secret:
+            return False
+        return super()._check_secret(provided_secret, stored_secret)
+
+    # Authorization endpoint
+
+    def validate_silent_login(self, request) -> bool:
+        """Return True: the authorization view decides ``prompt=none`` before oauthlib asks.
+
+        oauthlib's request has no browser session; ``oidc.views.authorize`` answers
+        ``login_required`` itself when nobody is signed in or a new sign-in is needed.
+        """
+        return True
+
+    def validate_silent_authorization(self, request) -> bool:
+        """Return True: the authorization view answers ``consent_required`` itself."""
+        return True
+
+    def validate_redirect_uri(self, client_id, redirect_uri, request, *args, **kwargs) -> bool:
+        """Match the registered URIs exactly; a malformed URI is refused, never a 500."""
+        return _uri_allowed(request.client.redirect_uri_allowed, redirect_uri)
+
     def _create_authorization_code(self, request, code, expires=None):
         """Store the code and link it to the browser's IdP session."""
         grant = super()._create_authorization_code(request, code, expires)
@@ -51,19 +93,69 @@ class IdPValidator(OAuth2Validator):
         )
         return grant
 
+    # Token endpoint: authorization code
+
     def validate_code(self, client_id, code, client, request, *args, **kwargs) -> bool:
-        """Validate the code and pick up the IdP session it was issued in."""
-        if not super().validate_code(client_id, code, client, request, *args, **kwargs):
+        """Lock the code, check its IdP session, and punish a replay.
+
+        A code that no longer exists but was redeemed before is a replay: the tokens of its
+        first redemption are revoked (RFC 6749 §4.1.2).
+        """
+        grant = (
+            Grant.objects.select_for_update(of=("self",))
+            .select_related("user", "idp_session_link__session")
+            .filter(code=code, application=client)
+            .first()
+        )
+        if grant is None:
+            tokens_revoke_for_replayed_code(code=code)
             return False
-        session = idp_session_for_code(code=code, application=client)
-        if session is None or not session.is_active or not request.user.is_active:
+        if grant.is_expired():
+            return False
+        link = grant.idp_session_link if hasattr(grant, "idp_session_link") else None
+        session = link.session if link else None
+        if session is None or not session.is_active or not grant.user.is_active:
             # The user signed out or was deactivated between the code and the token request.
             return False
+        request.grant = grant
+        request.session_grant = link
         request.idp_session = session
+        request.scopes = grant.scope.split(" ")
+        request.user = grant.user
+        if grant.nonce:
+            request.nonce = grant.nonce
         return True
 
+    def get_code_challenge(self, code, request):
+        """Return the PKCE challenge of the code locked by ``validate_code``."""
+        return request.grant.code_challenge or None
+
+    def get_code_challenge_method(self, code, request):
+        """Return the PKCE method of the code locked by ``validate_code``."""
+        return request.grant.code_challenge_method or None
+
+    def confirm_redirect_uri(self, client_id, code, redirect_uri, client, request, *a, **kw):
+        """Require the very ``redirect_uri`` the code was issued for (RFC 6749 §4.1.3).
+
+        Every authorization request here carries a redirect_uri (OIDC Core 1.0 §3.1.2.1), so
+        a token request without one is refused rather than given the client's default.
+        """
+        if getattr(request, "using_default_redirect_uri", False):
+            return False
+        return _uri_allowed(request.grant.redirect_uri_allowed, redirect_uri)
+
+    # Token endpoint: refresh token
+
     def validate_refresh_token(self, refresh_token, client, request, *args, **kwargs) -> bool:
-        """Refuse a refresh once the IdP session ended or the user was deactivated."""
+        """Lock the refresh token, then refuse it once its IdP session or user is gone."""
+        checksum = hashlib.sha256(refresh_token.encode("utf-8")).hexdigest()
+        # RFC 9700 §4.14.2: one rotation per token. The lock makes parallel refreshes queue;
+        # each later one then sees the token already rotated (a replay, revoking the family).
+        list(
+            RefreshToken.objects.select_for_update()
+            .filter(token_checksum=checksum)
+            .values_list("pk", flat=True)
+        )
         if not super().validate_refresh_token(refresh_token, client, request, *args, **kwargs):
             return False
         rt = request.refresh_token_instance
@@ -74,11 +166,38 @@ class IdPValidator(OAuth2Validator):
         return True
 
     def _create_refresh_token(self, request, refresh_token_code, access_token, previous):
-        """Remember the IdP session of a new refresh token family."""
+        """Record the family of the first refresh token on the code's IdP session link."""
         refresh_token = super()._create_refresh_token(
             request, refresh_token_code, access_token, previous
         )
-        session = getattr(request, "idp_session", None)
-        if previous is None and session is not None:
-            idp_session_link_token_family(session=session, token_family=refresh_token.token_family)
+        link = getattr(request, "session_grant", None)
+        if previous is None and link is not None:
+            idp_session_link_token_family(link=link, token_family=refresh_token.token_family)
         return refresh_token
+
+    # Resource endpoints (userinfo, the API)
+
+    def validate_bearer_token(self, token, scopes, request) -> bool:
+        """Accept a live access token of an active user, nothing else."""
+        if not super().validate_bearer_token(token, scopes, request):
+            return False
+        user = request.user
+        if user is not None and not user.is_active:
+            request.oauth2_error = _invalid_token("The user of this access token is disabled.")
+            return False
+        return True
+
+    def validate_jwt_bearer_token(self, token, scopes, request) -> bool:
+        """Refuse an ID token presented as a bearer token.
+
+        An ID token tells a client who signed in; it is no credential for an API
+        (OIDC Core 1.0 §2: its audience is the client, not a resource server).
+        """
+        if token:
+            request.oauth2_error = _invalid_token("Only access tokens are accepted here.")
+        return False
+
+
+def _invalid_token(description: str) -> OrderedDict:
+    """Return the RFC 6750 §3.1 ``invalid_token`` error oauthlib puts in WWW-Authenticate."""
+    return OrderedDict([("error", "invalid_token"), ("error_description", description)])

@@ -90,7 +90,7 @@ def test_login_with_email_in_any_case(client, user):
 
     assert response.status_code == 302
     assert client.session["idp_sid"] == IdPSession.objects.get(user=user).sid
-    assert isinstance(client.session["idp_auth_time"], int)
+    assert isinstance(client.session["idp_auth_time"], float)
     assert AuditEvent.objects.filter(kind="sign_in", subject_user=user).count() == 1
 
 

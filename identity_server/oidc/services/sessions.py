@@ -15,6 +15,7 @@ from audit.services import audit_event_record
 from oidc import constants
 from oidc.models import IdPSession, SessionClient, SessionGrant
 from oidc.services.backchannel import backchannel_logout_schedule
+from oidc.services.tokens import code_digest, tokens_revoke_for_sessions
 
 
 def idp_session_start(*, request: HttpRequest, user) -> IdPSession:
@@ -46,15 +47,15 @@ def idp_session_start(*, request: HttpRequest, user) -> IdPSession:
             data={"sid": session.sid},
         )
     request.session[constants.SESSION_SID_KEY] = session.sid
-    request.session[constants.SESSION_AUTH_TIME_KEY] = int(now.timestamp())
+    request.session[constants.SESSION_AUTH_TIME_KEY] = now.timestamp()
     return session
 
 
 def idp_session_end(*, request: HttpRequest, user) -> IdPSession | None:
     """End the IdP session of this browser (sign-out here or RP-initiated logout).
 
-    Marks the row ended, records the sign-out and, after commit, sends the back-channel
-    logout tokens to the clients that took part.
+    Marks the row ended, revokes the tokens issued within it, records the sign-out and,
+    after commit, sends the back-channel logout tokens to the clients that took part.
     """
     sid = request.session.get(constants.SESSION_SID_KEY)
     with transaction.atomic():
@@ -66,6 +67,7 @@ def idp_session_end(*, request: HttpRequest, user) -> IdPSession | None:
         if session is not None:
             session.ended_at = timezone.now()
             session.save(update_fields=["ended_at"])
+            tokens_revoke_for_sessions(session_ids=[session.pk])
             backchannel_logout_schedule(session_ids=[session.pk])
         if user is not None and user.is_authenticated:
             audit_event_record(
@@ -79,7 +81,7 @@ def idp_session_end(*, request: HttpRequest, user) -> IdPSession | None:
 
 
 def idp_sessions_end_for_user(*, user) -> int:
-    """End every open IdP session of a user and delete their Django sessions.
+    """End every open IdP session of a user, revoke their tokens, delete their Django sessions.
 
     Used when an account is deactivated. The caller holds the transaction; the back-channel
     logout tokens go out after it commits.
@@ -87,9 +89,11 @@ def idp_sessions_end_for_user(*, user) -> int:
     sessions = list(IdPSession.objects.filter(user=user, ended_at__isnull=True))
     if not sessions:
         return 0
-    IdPSession.objects.filter(pk__in=[s.pk for s in sessions]).update(ended_at=timezone.now())
+    session_ids = [s.pk for s in sessions]
+    IdPSession.objects.filter(pk__in=session_ids).update(ended_at=timezone.now())
+    tokens_revoke_for_sessions(session_ids=session_ids)
     _django_sessions_delete(session_keys=[s.session_key for s in sessions if s.session_key])
-    backchannel_logout_schedule(session_ids=[s.pk for s in sessions])
+    backchannel_logout_schedule(session_ids=session_ids)
     return len(sessions)
 
 
@@ -110,9 +114,12 @@ def idp_session_link_grant(
     if session is None:
         return None
     SessionClient.objects.get_or_create(session=session, application=application)
-    return SessionGrant.objects.create(session=session, grant=grant)
+    return SessionGrant.objects.create(
+        session=session, grant=grant, code_digest=code_digest(grant.code)
+    )
 
 
-def idp_session_link_token_family(*, session: IdPSession, token_family: UUID) -> None:
-    """Remember which IdP session a refresh token family belongs to."""
-    SessionGrant.objects.get_or_create(session=session, token_family=token_family)
+def idp_session_link_token_family(*, link: SessionGrant, token_family: UUID) -> None:
+    """Record the refresh token family minted from a code, on the code's session link."""
+    link.token_family = token_family
+    link.save(update_fields=["token_family"])

@@ -53,7 +53,7 @@ def test_full_flow_issues_id_token_with_session_claims(browser, user, shop_a):
     assert claims["sid"] == session.sid
     assert claims["sid"] == browser.session["idp_sid"]
     assert claims["auth_time"] == int(session.auth_time.timestamp())
-    assert claims["auth_time"] == browser.session["idp_auth_time"]
+    assert claims["auth_time"] == int(browser.session["idp_auth_time"])
     assert claims["nonce"] == "nonce-456"
     assert claims["at_hash"] == at_hash(body["access_token"])
     assert claims["email"] == "alice@example.com"

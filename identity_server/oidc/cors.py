@@ -1,0 +1,63 @@
+"""Cross-origin access for browser apps (public clients), from each client's allowed origins.
+
+A single-page app calls the token, userinfo and revocation endpoints, discovery and the JWKS
+from its own origin. Only origins a client registered (``oidc_client add --allowed-origin``)
+get an ``Access-Control-Allow-Origin``; no cookies are involved, so credentials are never
+allowed.
+"""
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_vary_headers
+from oauth2_provider.models import AbstractApplication, get_application_model
+
+Application = get_application_model()
+
+PREFLIGHT_MAX_AGE_SECONDS = 600
+
+
+def origin_registered(origin: str) -> bool:
+    """Return whether any client lists ``origin`` among its allowed origins."""
+    candidates = Application.objects.filter(allowed_origins__contains=origin).only(
+        "allowed_origins"
+    )
+    return any(application.origin_allowed(origin) for application in candidates)
+
+
+def cors_allow(
+    request: HttpRequest,
+    response: HttpResponse,
+    *,
+    application: AbstractApplication | None = None,
+) -> HttpResponse:
+    """Let the request's origin read ``response`` if it is registered.
+
+    With ``application``, the origin must be one of that client's; without, any client's.
+    """
+    patch_vary_headers(response, ["Origin"])
+    origin = request.headers.get("Origin")
+    if not origin:
+        return response
+    allowed = (
+        application.origin_allowed(origin) if application is not None else origin_registered(origin)
+    )
+    if allowed:
+        response["Access-Control-Allow-Origin"] = origin
+        response["Access-Control-Expose-Headers"] = "WWW-Authenticate"
+    return response
+
+
+def cors_preflight(request: HttpRequest, *, methods: tuple[str, ...]) -> HttpResponse:
+    """Answer a CORS preflight: allowed for an origin some client registered.
+
+    The preflight carries no body, so the client is not known yet; the real request is
+    checked against its own client again.
+    """
+    response = HttpResponse(status=204)
+    patch_vary_headers(response, ["Origin"])
+    origin = request.headers.get("Origin")
+    if origin and origin_registered(origin):
+        response["Access-Control-Allow-Origin"] = origin
+        response["Access-Control-Allow-Methods"] = ", ".join((*methods, "OPTIONS"))
+        response["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
+        response["Access-Control-Max-Age"] = str(PREFLIGHT_MAX_AGE_SECONDS)
+    return response

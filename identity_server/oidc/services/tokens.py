@@ -1,0 +1,49 @@
+"""Revoke tokens: those of ended IdP sessions, and those of a replayed authorization code."""
+
+import hashlib
+
+from oauth2_provider.models import get_refresh_token_model
+
+from oidc.models import SessionGrant
+
+RefreshToken = get_refresh_token_model()
+
+
+def code_digest(code: str) -> str:
+    """Return the SHA-256 hex digest under which a code's redemption is remembered."""
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+def token_families_revoke(*, families: set) -> None:
+    """Revoke every refresh token of these families and delete their access tokens."""
+    for family in families:
+        RefreshToken.revoke_family(family)
+
+
+def tokens_revoke_for_sessions(*, session_ids: list[int]) -> None:
+    """Revoke the access and refresh tokens issued within these IdP sessions.
+
+    Signing out at the IdP ends what the session handed out, not only the browser's cookie:
+    a shop's tokens stop working with the session they came from.
+    """
+    families = set(
+        SessionGrant.objects.filter(session_id__in=session_ids, token_family__isnull=False)
+        .values_list("token_family", flat=True)
+        .distinct()
+    )
+    token_families_revoke(families=families)
+
+
+def tokens_revoke_for_replayed_code(*, code: str) -> bool:
+    """Revoke what the first redemption of ``code`` issued; return whether it was redeemed.
+
+    RFC 6749 §4.1.2 and RFC 9700 §4.2.1: a code used twice is a sign that it leaked, so the
+    tokens minted from it go too, whichever client presents it the second time.
+    """
+    families = set(
+        SessionGrant.objects.filter(
+            code_digest=code_digest(code), token_family__isnull=False
+        ).values_list("token_family", flat=True)
+    )
+    token_families_revoke(families=families)
+    return bool(families)

@@ -1,0 +1,1 @@
+"""Our versions of django-oauth-toolkit's endpoints, one module per endpoint."""

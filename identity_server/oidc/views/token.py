@@ -1,0 +1,56 @@
+"""The token and revocation endpoints: one transaction per request, CORS for browser apps."""
+
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from oauth2_provider import views as dot_views
+from oauth2_provider.models import get_application_model
+from oauth2_provider.settings import oauth2_settings
+
+from oidc.cors import cors_allow, cors_preflight
+
+Application = get_application_model()
+
+
+def _body_client(request: HttpRequest):
+    """Return the client named by the body's ``client_id`` (browser apps send it there)."""
+    client_id = request.POST.get("client_id")
+    return Application.objects.filter(client_id=client_id).first() if client_id else None
+
+
+def _client_challenge(response: HttpResponse) -> HttpResponse:
+    """RFC 6749 §5.2: a 401 for a failed client authentication challenges with Basic."""
+    if response.status_code == 401:
+        response["WWW-Authenticate"] = f'Basic realm="{oauth2_settings.OIDC_ISS_ENDPOINT}"'
+    return response
+
+
+class TokenView(dot_views.TokenView):
+    """``/o/token/``: the code and refresh grants, serialised per code and per token.
+
+    The whole request is one transaction, so the row locks of ``IdPValidator`` hold until
+    the new tokens are stored: parallel requests with one code or one refresh token get one
+    token pair between them, the others ``invalid_grant``.
+    """
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        """Run the grant in one transaction; DOT's device-code branch is not offered."""
+        with transaction.atomic():
+            response = self.authorization_flow_token_response(request)
+        return cors_allow(request, _client_challenge(response), application=_body_client(request))
+
+    def options(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        """Answer a browser app's CORS preflight."""
+        return cors_preflight(request, methods=("POST",))
+
+
+class RevokeTokenView(dot_views.RevokeTokenView):
+    """``/o/revoke_token/`` (RFC 7009), callable from a registered browser origin."""
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        """Revoke the token if it belongs to the calling client."""
+        response = super().post(request, *args, **kwargs)
+        return cors_allow(request, _client_challenge(response), application=_body_client(request))
+
+    def options(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        """Answer a browser app's CORS preflight."""
+        return cors_preflight(request, methods=("POST",))
