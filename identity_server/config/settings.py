@@ -236,6 +236,8 @@ OAUTH2_PROVIDER = {
     # developer's localhost; an https deployment accepts https callbacks only.
     "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
     "ALLOWED_REDIRECT_URI_SCHEMES": ["https"] if IDP_IS_HTTPS else ["http", "https"],
+    # Browser apps' origins (CORS) follow the same rule.
+    "ALLOWED_SCHEMES": ["https"] if IDP_IS_HTTPS else ["http", "https"],
     # OpenID Connect RP-Initiated Logout 1.0: a shop's id_token_hint ends the IdP session
     # without a prompt, and only registered post_logout_redirect_uris are followed.
     "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,

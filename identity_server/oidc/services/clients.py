@@ -1,5 +1,6 @@
 """Register OAuth clients (DOT Applications) and rotate their secrets."""
 
+from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from django.contrib.auth.hashers import check_password
@@ -34,13 +35,40 @@ def client_uri_validate(*, uri: str, label: str = "redirect URI") -> str:
         raise ValidationError(f"{label} {uri!r}: credentials in the URL are not allowed.")
     try:
         URLValidator(schemes=allowed)(uri)
-    except ValidationError:
+        parts.port  # noqa: B018 (raises ValueError for a port above 65535)
+    except (ValidationError, ValueError):
         raise ValidationError(f"{label} {uri!r} is not a valid absolute URL.") from None
     return uri
 
 
+def client_origin_validate(*, origin: str) -> str:
+    """Return ``origin`` as ``scheme://host[:port]`` if it is a plain web origin.
+
+    An origin (RFC 6454) has no path, query, fragment, credentials or wildcard: a browser
+    app at that origin may call the token, userinfo and revocation endpoints (CORS).
+    """
+    parts = urlsplit(origin.strip())
+    allowed = oauth2_settings.ALLOWED_SCHEMES
+    label = f"allowed origin {origin!r}"
+    if parts.scheme not in allowed:
+        raise ValidationError(f"{label}: the scheme must be one of {', '.join(allowed)}.")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ValidationError(f"{label}: an origin has no path, query or fragment.")
+    if "*" in origin or "@" in parts.netloc or not parts.hostname:
+        raise ValidationError(f"{label} is not a valid origin (scheme://host[:port]).")
+    try:
+        parts.port  # noqa: B018 (raises ValueError for a port above 65535)
+    except ValueError:
+        raise ValidationError(f"{label}: the port is not valid.") from None
+    return f"{parts.scheme}://{parts.netloc.lower()}"
+
+
 def _uris_validate(*, uris: list[str], label: str) -> str:
     return " ".join(client_uri_validate(uri=uri, label=label) for uri in uris)
+
+
+def _origins_validate(*, origins: list[str]) -> str:
+    return " ".join(dict.fromkeys(client_origin_validate(origin=o) for o in origins))
 
 
 def _client_fill(
@@ -51,6 +79,7 @@ def _client_fill(
     post_logout_redirect_uris: list[str],
     first_party: bool,
     public: bool,
+    allowed_origins: list[str],
 ) -> None:
     if not name.strip():
         raise ValidationError("A client needs a name.")
@@ -61,6 +90,7 @@ def _client_fill(
     application.post_logout_redirect_uris = _uris_validate(
         uris=post_logout_redirect_uris, label="post-logout redirect URI"
     )
+    application.allowed_origins = _origins_validate(origins=allowed_origins)
     application.client_type = (
         Application.CLIENT_PUBLIC if public else Application.CLIENT_CONFIDENTIAL
     )
@@ -70,11 +100,19 @@ def _client_fill(
     application.skip_authorization = first_party
 
 
-def _options_save(application: AbstractApplication, *, backchannel_logout_uri: str) -> None:
+def _options_save(
+    application: AbstractApplication, *, backchannel_logout_uri: str, can_introspect: bool
+) -> None:
     if backchannel_logout_uri:
         client_uri_validate(uri=backchannel_logout_uri, label="back-channel logout URI")
+    if can_introspect and application.client_type != Application.CLIENT_CONFIDENTIAL:
+        raise ValidationError("Only a confidential client can be a resource server.")
     ClientOptions.objects.update_or_create(
-        application=application, defaults={"backchannel_logout_uri": backchannel_logout_uri}
+        application=application,
+        defaults={
+            "backchannel_logout_uri": backchannel_logout_uri,
+            "can_introspect": can_introspect,
+        },
     )
 
 
@@ -88,6 +126,7 @@ def _client_snapshot(application: AbstractApplication) -> tuple:
         application.algorithm,
         application.skip_authorization,
         application.client_secret,
+        application.allowed_origins,
     )
 
 
@@ -99,6 +138,8 @@ def client_register(
     backchannel_logout_uri: str = "",
     first_party: bool = False,
     public: bool = False,
+    allowed_origins: Sequence[str] = (),
+    can_introspect: bool = False,
     client_id: str | None = None,
     client_secret: str | None = None,
     actor=None,
@@ -117,13 +158,18 @@ def client_register(
         post_logout_redirect_uris=post_logout_redirect_uris,
         first_party=first_party,
         public=public,
+        allowed_origins=list(allowed_origins),
     )
     plain_secret = None if public else (client_secret or generate_client_secret())
     application.client_secret = plain_secret or ""
     application.full_clean(exclude=["client_secret"])
     with transaction.atomic():
         application.save()
-        _options_save(application, backchannel_logout_uri=backchannel_logout_uri)
+        _options_save(
+            application,
+            backchannel_logout_uri=backchannel_logout_uri,
+            can_introspect=can_introspect,
+        )
         audit_event_record(
             kind=AuditEvent.Kind.CLIENT_REGISTERED,
             actor=actor,
@@ -142,6 +188,7 @@ def client_ensure(
     backchannel_logout_uri: str = "",
     first_party: bool = False,
     public: bool = False,
+    allowed_origins: Sequence[str] = (),
 ) -> tuple[AbstractApplication, bool]:
     """Create the client ``client_id`` or bring it in line with these values (idempotent).
 
@@ -156,6 +203,7 @@ def client_ensure(
             backchannel_logout_uri=backchannel_logout_uri,
             first_party=first_party,
             public=public,
+            allowed_origins=allowed_origins,
             client_id=client_id,
             client_secret=client_secret,
         )
@@ -168,6 +216,7 @@ def client_ensure(
         post_logout_redirect_uris=post_logout_redirect_uris,
         first_party=first_party,
         public=public,
+        allowed_origins=list(allowed_origins),
     )
     if public:
         application.client_secret = ""
@@ -183,12 +232,65 @@ def client_ensure(
         return application, False
     with transaction.atomic():
         application.save()
-        _options_save(application, backchannel_logout_uri=backchannel_logout_uri)
+        _options_save(
+            application,
+            backchannel_logout_uri=backchannel_logout_uri,
+            can_introspect=options.can_introspect if options else False,
+        )
         audit_event_record(
             kind=AuditEvent.Kind.CLIENT_UPDATED,
             data={"client_id": application.client_id, "name": application.name},
         )
     return application, False
+
+
+def client_update(
+    *,
+    client_id: str,
+    name: str | None = None,
+    redirect_uris: list[str] | None = None,
+    post_logout_redirect_uris: list[str] | None = None,
+    backchannel_logout_uri: str | None = None,
+    allowed_origins: list[str] | None = None,
+    can_introspect: bool | None = None,
+    actor=None,
+) -> AbstractApplication:
+    """Change what is given of a client and keep the rest; the secret is left alone."""
+    with transaction.atomic():
+        application = Application.objects.select_for_update().filter(client_id=client_id).first()
+        if application is None:
+            raise ValidationError(f"No client with client_id {client_id!r}.")
+        options = ClientOptions.objects.filter(application=application).first()
+
+        def keep(new, current):
+            return current if new is None else new
+
+        _client_fill(
+            application,
+            name=keep(name, application.name),
+            redirect_uris=keep(redirect_uris, application.redirect_uris.split()),
+            post_logout_redirect_uris=keep(
+                post_logout_redirect_uris, application.post_logout_redirect_uris.split()
+            ),
+            first_party=application.skip_authorization,
+            public=application.client_type == Application.CLIENT_PUBLIC,
+            allowed_origins=keep(allowed_origins, application.allowed_origins.split()),
+        )
+        application.full_clean(exclude=["client_secret"])
+        application.save()
+        _options_save(
+            application,
+            backchannel_logout_uri=keep(
+                backchannel_logout_uri, options.backchannel_logout_uri if options else ""
+            ),
+            can_introspect=keep(can_introspect, options.can_introspect if options else False),
+        )
+        audit_event_record(
+            kind=AuditEvent.Kind.CLIENT_UPDATED,
+            actor=actor,
+            data={"client_id": application.client_id, "name": application.name},
+        )
+    return application
 
 
 def client_rotate_secret(*, client_id: str, actor=None) -> str:

@@ -1,7 +1,7 @@
-"""Register, list and rotate OAuth clients from the command line (JSON on stdout)."""
+"""Register, update, list and rotate OAuth clients from the command line (JSON on stdout)."""
 
 import json
-from argparse import ArgumentParser
+from argparse import ArgumentParser, BooleanOptionalAction
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -9,18 +9,18 @@ from django.core.management.base import BaseCommand, CommandError
 from oauth2_provider.models import get_application_model
 from oauth2_provider.settings import oauth2_settings
 
-from oidc.services.clients import client_register, client_rotate_secret
+from oidc.services.clients import client_register, client_rotate_secret, client_update
 
 Application = get_application_model()
 
 
 class Command(BaseCommand):
-    """``oidc_client add|list|rotate-secret``: every answer is one JSON document."""
+    """``oidc_client add|update|list|rotate-secret``: every answer is one JSON document."""
 
-    help = "Manage OpenID Connect clients: add, list, rotate-secret."
+    help = "Manage OpenID Connect clients: add, update, list, rotate-secret."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        """Declare the three subcommands."""
+        """Declare the four subcommands."""
         sub = parser.add_subparsers(dest="action", required=True)
         add = sub.add_parser("add", help="Register a client and print its credentials.")
         add.add_argument("--name", required=True)
@@ -31,6 +31,37 @@ class Command(BaseCommand):
         add.add_argument("--backchannel-logout-uri", default="")
         add.add_argument("--first-party", action="store_true", help="Skip the consent screen.")
         add.add_argument("--public", action="store_true", help="No secret (PKCE only).")
+        add.add_argument(
+            "--allowed-origin",
+            action="append",
+            default=[],
+            dest="allowed_origins",
+            help="A browser app's origin (scheme://host[:port]) allowed to call the token, "
+            "userinfo and revocation endpoints (CORS). Repeatable.",
+        )
+        add.add_argument(
+            "--introspect",
+            action="store_true",
+            help="A resource server: may introspect tokens issued to other clients.",
+        )
+        update = sub.add_parser(
+            "update", help="Change a client; options not given keep their value."
+        )
+        update.add_argument("client_id")
+        update.add_argument("--name")
+        update.add_argument("--redirect-uri", action="append", dest="redirect_uris")
+        update.add_argument("--post-logout-redirect-uri", action="append", dest="post_logout_uris")
+        update.add_argument("--backchannel-logout-uri")
+        update.add_argument(
+            "--allowed-origin",
+            action="append",
+            dest="allowed_origins",
+            help="Replaces the allowed origins (repeatable); --no-allowed-origins clears them.",
+        )
+        update.add_argument("--no-allowed-origins", action="store_true")
+        update.add_argument(
+            "--introspect", action=BooleanOptionalAction, default=None, dest="introspect"
+        )
         sub.add_parser("list", help="List clients (never their secrets).")
         rotate = sub.add_parser("rotate-secret", help="Issue a new secret and print it.")
         rotate.add_argument("client_id")
@@ -52,6 +83,8 @@ class Command(BaseCommand):
             backchannel_logout_uri=options["backchannel_logout_uri"],
             first_party=options["first_party"],
             public=options["public"],
+            allowed_origins=options["allowed_origins"],
+            can_introspect=options["introspect"],
         )
         return {
             "client_id": application.client_id,
@@ -59,25 +92,42 @@ class Command(BaseCommand):
             "issuer": oauth2_settings.OIDC_ISS_ENDPOINT,
         }
 
+    def handle_update(self, options: dict[str, Any]) -> dict[str, Any]:
+        """Change the given fields of a client and print it."""
+        origins = [] if options["no_allowed_origins"] else options["allowed_origins"]
+        application = client_update(
+            client_id=options["client_id"],
+            name=options["name"],
+            redirect_uris=options["redirect_uris"],
+            post_logout_redirect_uris=options["post_logout_uris"],
+            backchannel_logout_uri=options["backchannel_logout_uri"],
+            allowed_origins=origins,
+            can_introspect=options["introspect"],
+        )
+        return _describe(application)
+
     def handle_list(self, options: dict[str, Any]) -> list[dict[str, Any]]:
         """Describe every client without its secret."""
         clients = Application.objects.select_related("options").order_by("name", "client_id")
-        return [
-            {
-                "client_id": app.client_id,
-                "name": app.name,
-                "client_type": app.client_type,
-                "first_party": app.skip_authorization,
-                "redirect_uris": app.redirect_uris.split(),
-                "post_logout_redirect_uris": app.post_logout_redirect_uris.split(),
-                "backchannel_logout_uri": getattr(
-                    getattr(app, "options", None), "backchannel_logout_uri", ""
-                ),
-            }
-            for app in clients
-        ]
+        return [_describe(app) for app in clients]
 
     def handle_rotate_secret(self, options: dict[str, Any]) -> dict[str, Any]:
         """Issue a new secret; the old one stops working at once."""
         secret = client_rotate_secret(client_id=options["client_id"])
         return {"client_id": options["client_id"], "client_secret": secret}
+
+
+def _describe(app) -> dict[str, Any]:
+    """Describe a client without its secret."""
+    options = getattr(app, "options", None)
+    return {
+        "client_id": app.client_id,
+        "name": app.name,
+        "client_type": app.client_type,
+        "first_party": app.skip_authorization,
+        "redirect_uris": app.redirect_uris.split(),
+        "post_logout_redirect_uris": app.post_logout_redirect_uris.split(),
+        "backchannel_logout_uri": getattr(options, "backchannel_logout_uri", ""),
+        "allowed_origins": app.allowed_origins.split(),
+        "introspect": getattr(options, "can_introspect", False),
+    }
