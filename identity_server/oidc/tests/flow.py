@@ -79,3 +79,12 @@ def id_token_claims(id_token: str) -> dict:
     key = jwk.JWK.from_pem(oauth2_settings.OIDC_RSA_PRIVATE_KEY.encode())
     public = jwk.JWK.from_json(key.export_public())
     return json.loads(jwt.JWT(key=public, jwt=id_token).claims)
+
+
+def tokens_get(browser: Client, client_id: str, secret: str, **overrides: str) -> dict:
+    """Run authorize and the code exchange for a signed-in browser; return the token JSON."""
+    pkce = pkce_make()
+    code = code_get(browser, client_id, pkce, **overrides)
+    response = token_exchange(browser, client_id, secret, code, pkce.verifier)
+    assert response.status_code == 200, response.content
+    return response.json()

@@ -161,3 +161,78 @@ def test_admin_changelist_never_shows_the_secret(client, shop_a):
         assert secret not in html
         assert application.client_secret not in html
     assert "••••" in detail.content.decode()
+
+
+def test_add_with_allowed_origins_normalises_them():
+    """--allowed-origin is repeatable; origins are stored as scheme://host[:port]."""
+    added = run(
+        "add",
+        "--name",
+        "SPA",
+        "--public",
+        "--redirect-uri",
+        "http://localhost:5173/cb",
+        "--allowed-origin",
+        "http://LOCALHOST:5173/",
+        "--allowed-origin",
+        "https://app.example",
+    )
+    listed = {c["client_id"]: c for c in run("list")}
+
+    assert listed[added["client_id"]]["allowed_origins"] == [
+        "http://localhost:5173",
+        "https://app.example",
+    ]
+
+
+@pytest.mark.parametrize(
+    "origin",
+    ["http://localhost:5173/app", "ftp://x.example", "https://*.example", "http://h:70000"],
+)
+def test_add_refuses_what_is_not_an_origin(origin):
+    """A path, another scheme, a wildcard or a bad port is refused with a reason."""
+    with pytest.raises(CommandError, match="allowed origin"):
+        run(
+            "add",
+            "--name",
+            "X",
+            "--redirect-uri",
+            "http://localhost:1/cb",
+            "--allowed-origin",
+            origin,
+        )
+
+
+def test_update_changes_only_what_is_given(shop_a):
+    """update replaces the allowed origins and keeps the redirect URIs and the secret."""
+    application, secret = shop_a
+
+    described = run(
+        "update", application.client_id, "--allowed-origin", "http://localhost:5173", "--introspect"
+    )
+
+    application.refresh_from_db()
+    assert described["allowed_origins"] == ["http://localhost:5173"]
+    assert described["introspect"] is True
+    assert described["redirect_uris"] == ["http://localhost:8001/oidc/callback/"]
+    assert check_password(secret, application.client_secret)
+
+
+def test_update_of_an_unknown_client_is_a_command_error():
+    """An unknown client_id is a clear error, nothing written."""
+    with pytest.raises(CommandError, match="No client"):
+        run("update", "nope", "--name", "X")
+
+
+def test_a_public_client_cannot_be_a_resource_server():
+    """--introspect needs a secret: a public client is refused."""
+    with pytest.raises(CommandError, match="confidential"):
+        run(
+            "add",
+            "--name",
+            "X",
+            "--public",
+            "--redirect-uri",
+            "http://localhost:1/cb",
+            "--introspect",
+        )

@@ -5,6 +5,8 @@ from django.test import Client
 from jwcrypto import jwk
 from oauth2_provider.settings import oauth2_settings
 
+from oidc.services.clients import client_register
+
 pytestmark = pytest.mark.django_db
 
 
@@ -50,3 +52,65 @@ def test_application_management_views_are_not_mounted(user):
     assert browser.get("/o/applications/").status_code == 404
     assert browser.get("/o/applications/register/").status_code == 404
     assert browser.get("/o/authorized_tokens/").status_code == 404
+
+
+def test_discovery_lists_every_endpoint_and_what_it_accepts(shop_a):
+    """Revocation, introspection and their auth methods; request objects marked unsupported."""
+    data = Client().get("/o/.well-known/openid-configuration").json()
+
+    assert data["revocation_endpoint"] == "http://localhost:8000/o/revoke_token/"
+    assert data["introspection_endpoint"] == "http://localhost:8000/o/introspect/"
+    assert data["token_endpoint_auth_methods_supported"] == [
+        "client_secret_basic",
+        "client_secret_post",
+    ]
+    assert data["introspection_endpoint_auth_methods_supported"] == [
+        "client_secret_basic",
+        "client_secret_post",
+    ]
+    assert data["request_parameter_supported"] is False
+    assert data["request_uri_parameter_supported"] is False
+    assert data["prompt_values_supported"] == ["none", "login", "consent"]
+    assert data["grant_types_supported"] == ["authorization_code", "refresh_token"]
+    assert data["claims_supported"] == sorted(data["claims_supported"])
+    assert not {"openid", "profile", "phone"} & set(data["claims_supported"])  # scopes only
+
+
+def test_discovery_offers_none_once_a_public_client_exists(db):
+    """token_endpoint_auth_methods_supported includes none when browser apps are registered."""
+    client_register(
+        name="SPA",
+        redirect_uris=["http://localhost:5173/cb"],
+        post_logout_redirect_uris=[],
+        public=True,
+    )
+
+    data = Client().get("/o/.well-known/openid-configuration").json()
+
+    assert data["token_endpoint_auth_methods_supported"][-1] == "none"
+    assert "none" not in data["introspection_endpoint_auth_methods_supported"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/.well-known/oauth-authorization-server/o",
+        "/.well-known/openid-configuration",
+        "/o/.well-known/oauth-authorization-server",
+    ],
+)
+def test_the_same_metadata_answers_at_the_well_known_addresses(path):
+    """RFC 8414 metadata and the host root's discovery document name the same issuer."""
+    expected = Client().get("/o/.well-known/openid-configuration").json()
+
+    response = Client().get(path)
+
+    assert response.status_code == 200
+    assert response.json() == expected
+    assert response.json()["issuer"] == "http://localhost:8000/o"
+
+
+def test_device_flow_endpoints_are_not_mounted():
+    """The device grant is not offered, so its endpoints are absent."""
+    assert Client().get("/o/device/").status_code == 404
+    assert Client().post("/o/device-authorization/").status_code == 404

@@ -5,6 +5,7 @@ from unittest import mock
 
 import pytest
 import requests
+from django.test import Client
 from jwcrypto import jwk, jwt
 from oauth2_provider.settings import oauth2_settings
 
@@ -144,3 +145,78 @@ def test_no_logout_token_without_participation(browser, shop_a, django_capture_o
         browser.post("/account/logout/")
 
     post.assert_not_called()
+
+
+def test_a_repeated_rp_initiated_logout_returns_to_the_shop(signed_in):
+    """A second logout with the same hint (another tab, a retry) is no error page."""
+    browser, tokens, _application = signed_in
+    params = {
+        "id_token_hint": tokens["id_token"],
+        "post_logout_redirect_uri": "http://localhost:8001/",
+        "state": "s2",
+    }
+    browser.get("/o/logout/", params)
+
+    again = browser.get("/o/logout/", params)
+
+    assert again.status_code == 302
+    assert again["Location"] == "http://localhost:8001/?state=s2"
+
+
+def test_a_cookieless_logout_without_parameters_shows_the_signed_out_page():
+    """Nobody signed in, nothing asked: the signed-out page, not an error."""
+    response = Client().get("/o/logout/", follow=True)
+
+    assert response.status_code == 200
+    assert response.redirect_chain[0][0] == "/account/login/"
+    assert "You are signed out." in response.content.decode()
+
+
+def test_rp_initiated_logout_revokes_the_sessions_tokens(signed_in, shop_a):
+    """The shop's access token stops working when the user signs out through it."""
+    browser, tokens, _application = signed_in
+
+    browser.get("/o/logout/", {"id_token_hint": tokens["id_token"]})
+
+    userinfo = Client().get("/o/userinfo/", HTTP_AUTHORIZATION=f"Bearer {tokens['access_token']}")
+    assert userinfo.status_code == 401
+
+
+def test_logout_with_an_unknown_client_id_is_a_clear_error():
+    """An unknown client_id is refused with our page, not a 500."""
+    response = Client().get(
+        "/o/logout/",
+        {"client_id": "no-such-client", "post_logout_redirect_uri": "http://localhost:8001/"},
+    )
+
+    assert response.status_code == 400
+    assert "cannot be completed" in response.content.decode()
+
+
+def test_logout_with_a_port_above_65535_is_a_clear_error(signed_in, user):
+    """A malformed post_logout_redirect_uri is refused; the session is kept."""
+    browser, tokens, _application = signed_in
+
+    response = browser.get(
+        "/o/logout/",
+        {
+            "id_token_hint": tokens["id_token"],
+            "post_logout_redirect_uri": "http://localhost:99999/",
+        },
+    )
+
+    assert response.status_code == 400
+    assert IdPSession.objects.get(user=user).ended_at is None
+
+
+def test_logout_with_a_hint_for_another_client_is_refused(signed_in, shop_b):
+    """client_id must be among the hint's audiences."""
+    browser, tokens, _application = signed_in
+    other, _secret = shop_b
+
+    response = browser.get(
+        "/o/logout/", {"id_token_hint": tokens["id_token"], "client_id": other.client_id}
+    )
+
+    assert response.status_code == 400
+    assert "_auth_user_id" in browser.session

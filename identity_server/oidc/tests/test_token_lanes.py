@@ -1,0 +1,309 @@
+"""Tokens stay in their lane: only access tokens are bearer credentials, and only briefly."""
+
+import base64
+
+import pytest
+from conftest import PASSWORD
+from django.test import Client
+from oauth2_provider.models import AccessToken, RefreshToken
+
+from oidc.services.clients import client_register
+from oidc.tests.flow import (
+    SHOP_A_CALLBACK,
+    code_get,
+    id_token_claims,
+    pkce_make,
+    token_exchange,
+    tokens_get,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _userinfo(token: str):
+    return Client().get("/o/userinfo/", HTTP_AUTHORIZATION=f"Bearer {token}")
+
+
+def _refresh(client_id: str, secret: str, refresh_token: str):
+    return Client().post(
+        "/o/token/",
+        {
+            "grant_type": "refresh_token",
+            "refresh_token": refresh_token,
+            "client_id": client_id,
+            "client_secret": secret,
+        },
+    )
+
+
+@pytest.fixture
+def tokens(browser, shop_a) -> dict:
+    """Shop A's tokens for Alice, signed in in ``browser``."""
+    application, secret = shop_a
+    return tokens_get(browser, application.client_id, secret)
+
+
+def test_an_id_token_is_no_bearer_token_for_the_api(tokens):
+    """/api/me/ refuses an ID token; the access token works."""
+    refused = Client().get("/api/me/", HTTP_AUTHORIZATION=f"Bearer {tokens['id_token']}")
+    accepted = Client().get("/api/me/", HTTP_AUTHORIZATION=f"Bearer {tokens['access_token']}")
+
+    assert refused.status_code == 401
+    assert 'error="invalid_token"' in refused["WWW-Authenticate"]
+    assert accepted.status_code == 200
+
+
+def test_an_id_token_is_no_bearer_token_at_userinfo(tokens):
+    """Userinfo refuses an ID token with invalid_token."""
+    response = _userinfo(tokens["id_token"])
+
+    assert response.status_code == 401
+    assert 'error="invalid_token"' in response["WWW-Authenticate"]
+
+
+def test_userinfo_refuses_a_token_in_the_query(tokens):
+    """RFC 9700 §4.3.2: /o/userinfo/?access_token=... is refused with a reason."""
+    response = Client().get("/o/userinfo/", {"access_token": tokens["access_token"]})
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["error"] == "invalid_request"
+    assert 'error="invalid_request"' in response["WWW-Authenticate"]
+
+
+def test_userinfo_without_a_token_gets_a_bare_challenge():
+    """RFC 6750 §3.1: no credentials, no error code in the challenge."""
+    response = Client().get("/o/userinfo/")
+
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == 'Bearer realm="http://localhost:8000/o"'
+
+
+def test_userinfo_is_never_cached(tokens):
+    """OIDC Core 1.0 §5.3.2 answers carry Cache-Control: no-store."""
+    response = _userinfo(tokens["access_token"])
+
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "no-store"
+
+
+def test_token_lifetimes_are_minutes(tokens):
+    """Access and ID tokens live 5 minutes by default, not 10 hours."""
+    claims = id_token_claims(tokens["id_token"])
+
+    assert tokens["expires_in"] == 300
+    assert claims["exp"] - claims["iat"] == 300
+
+
+def test_a_replayed_code_revokes_what_its_first_use_issued(browser, shop_a):
+    """RFC 6749 §4.1.2: the second use of a code revokes the first use's tokens."""
+    application, secret = shop_a
+    pkce = pkce_make()
+    code = code_get(browser, application.client_id, pkce)
+    first = token_exchange(browser, application.client_id, secret, code, pkce.verifier).json()
+
+    replay = token_exchange(browser, application.client_id, secret, code, pkce.verifier)
+
+    assert replay.status_code == 400
+    assert replay.json()["error"] == "invalid_grant"
+    assert _userinfo(first["access_token"]).status_code == 401
+    assert _refresh(application.client_id, secret, first["refresh_token"]).status_code == 400
+    assert not AccessToken.objects.exists()
+
+
+def test_the_redirect_uri_is_required_at_the_token_endpoint(browser, shop_a):
+    """RFC 6749 §4.1.3: a code issued for a redirect_uri is redeemed only with it."""
+    application, secret = shop_a
+    pkce = pkce_make()
+    code = code_get(browser, application.client_id, pkce)
+
+    response = browser.post(
+        "/o/token/",
+        {
+            "grant_type": "authorization_code",
+            "code": code,
+            "client_id": application.client_id,
+            "client_secret": secret,
+            "code_verifier": pkce.verifier,
+        },
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_request"
+    assert not AccessToken.objects.exists()
+
+
+def test_signing_out_at_the_idp_revokes_that_sessions_tokens(browser, user, shop_a):
+    """Sign-out ends the access and refresh tokens of that IdP session, not another's."""
+    application, secret = shop_a
+    ours = tokens_get(browser, application.client_id, secret)
+    other_browser = Client()
+    other_browser.post("/account/login/", {"username": user.email, "password": PASSWORD})
+    theirs = tokens_get(other_browser, application.client_id, secret)
+
+    browser.post("/account/logout/")
+
+    assert _userinfo(ours["access_token"]).status_code == 401
+    assert _refresh(application.client_id, secret, ours["refresh_token"]).status_code == 400
+    assert _userinfo(theirs["access_token"]).status_code == 200
+
+
+def test_a_deactivated_users_access_token_is_refused(user, tokens):
+    """A disabled account's token stops working at once."""
+    type(user).objects.filter(pk=user.pk).update(is_active=False)
+
+    assert _userinfo(tokens["access_token"]).status_code == 401
+
+
+def test_a_failed_basic_authentication_is_challenged_with_basic(browser, shop_a):
+    """RFC 6749 §5.2: 401 invalid_client carries WWW-Authenticate: Basic."""
+    application, _ = shop_a
+    pkce = pkce_make()
+    code = code_get(browser, application.client_id, pkce)
+    credentials = base64.b64encode(f"{application.client_id}:wrong".encode()).decode()
+
+    response = Client().post(
+        "/o/token/",
+        {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": SHOP_A_CALLBACK,
+            "code_verifier": pkce.verifier,
+        },
+        HTTP_AUTHORIZATION=f"Basic {credentials}",
+    )
+
+    assert response.status_code == 401
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["error"] == "invalid_client"
+    assert response["WWW-Authenticate"].startswith("Basic ")
+
+
+def test_a_nul_in_the_code_is_a_clean_400(shop_a):
+    """A NUL byte reaches no database: 400 JSON, not a 500."""
+    application, secret = shop_a
+
+    response = Client().post(
+        "/o/token/",
+        {
+            "grant_type": "authorization_code",
+            "code": "abc\x00def",
+            "redirect_uri": SHOP_A_CALLBACK,
+            "client_id": application.client_id,
+            "client_secret": secret,
+        },
+        HTTP_ACCEPT="application/json",
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error"] == "bad_request"
+
+
+def test_a_port_above_65535_in_the_redirect_uri_is_refused(browser, shop_a):
+    """A malformed redirect_uri is a clear error page, never a 500."""
+    application, _ = shop_a
+
+    response = browser.get(
+        "/o/authorize/",
+        {
+            "response_type": "code",
+            "client_id": application.client_id,
+            "redirect_uri": "http://localhost:99999/oidc/callback/",
+            "scope": "openid",
+            "code_challenge": pkce_make().challenge,
+            "code_challenge_method": "S256",
+        },
+    )
+
+    assert response.status_code == 400
+    assert "Location" not in response
+
+
+# Introspection (RFC 7662)
+
+
+def _introspect(client_id: str, secret: str | None, token: str):
+    data = {"token": token, "client_id": client_id}
+    if secret is not None:
+        data["client_secret"] = secret
+    return Client().post("/o/introspect/", data)
+
+
+def test_a_client_introspects_its_own_token_without_personal_data(user, shop_a, tokens):
+    """The owner client learns active, scope, sub and expiry, never the email."""
+    application, secret = shop_a
+
+    response = _introspect(application.client_id, secret, tokens["access_token"])
+
+    body = response.json()
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "no-store"
+    assert body["active"] is True
+    assert body["sub"] == str(user.sub)
+    assert body["client_id"] == application.client_id
+    assert body["token_type"] == "Bearer"
+    assert "email" not in body and "username" not in body
+
+
+def test_another_client_learns_nothing_about_a_token(shop_a, shop_b, tokens):
+    """Shop B cannot introspect shop A's token: inactive, like an unknown one."""
+    application, secret = shop_b
+
+    response = _introspect(application.client_id, secret, tokens["access_token"])
+
+    assert response.json() == {"active": False}
+
+
+def test_a_public_client_cannot_introspect(tokens):
+    """A public client has no secret to authenticate with: 401 invalid_client."""
+    spa, _ = client_register(
+        name="SPA",
+        redirect_uris=["http://localhost:5173/cb"],
+        post_logout_redirect_uris=[],
+        public=True,
+    )
+
+    response = _introspect(spa.client_id, "", tokens["access_token"])
+
+    assert response.status_code == 401
+    assert response.json()["error"] == "invalid_client"
+    assert "active" not in response.json()
+
+
+def test_a_resource_server_introspects_any_token(tokens):
+    """A client registered as a resource server sees other clients' tokens."""
+    api, secret = client_register(
+        name="Orders API",
+        redirect_uris=["https://api.example.net/unused"],
+        post_logout_redirect_uris=[],
+        can_introspect=True,
+    )
+
+    response = _introspect(api.client_id, secret, tokens["access_token"])
+
+    assert response.json()["active"] is True
+
+
+def test_a_revoked_token_is_inactive(shop_a, tokens):
+    """After revocation (RFC 7009) the token introspects as inactive."""
+    application, secret = shop_a
+    Client().post(
+        "/o/revoke_token/",
+        {
+            "token": tokens["access_token"],
+            "client_id": application.client_id,
+            "client_secret": secret,
+        },
+    )
+
+    response = _introspect(application.client_id, secret, tokens["access_token"])
+
+    assert response.json() == {"active": False}
+    assert not RefreshToken.objects.filter(revoked__isnull=True).exists()
+
+
+def test_introspection_by_get_is_not_allowed(shop_a, tokens):
+    """RFC 7662 §2.1 is a POST: a token never travels in a URL."""
+    response = Client().get("/o/introspect/", {"token": tokens["access_token"]})
+
+    assert response.status_code == 405
