@@ -1,38 +1,17 @@
 """Attacks on the sign-in flow that the identity server and the shops refuse."""
 
-import base64
-import hashlib
 import secrets
-from urllib.parse import urlencode
 
 import pytest
-import requests
+from support.oauth import (
+    authorize_url,
+    pkce_pair,
+    shop_a_code,
+    signed_in_at_idp,
+    token_request,
+)
 from support.stack import free_port
-from support.web import WebClient, query, sign_in_at_idp, stop_at_shop_callback
-
-
-def pkce_pair() -> tuple[str, str]:
-    verifier = secrets.token_urlsafe(48)
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
-    return verifier, challenge.rstrip(b"=").decode()
-
-
-def authorize_url(stack, client_id: str, redirect_uri: str, **extra: str) -> str:
-    params = {
-        "response_type": "code",
-        "client_id": client_id,
-        "redirect_uri": redirect_uri,
-        "scope": "openid profile email",
-        "state": secrets.token_urlsafe(16),
-        "nonce": secrets.token_urlsafe(16),
-    } | extra
-    return f"{stack.idp}/o/authorize/?{urlencode(params)}"
-
-
-def signed_in_at_idp(stack, customer) -> WebClient:
-    client = WebClient()
-    sign_in_at_idp(client, stack.idp, customer.email, customer.password)
-    return client
+from support.web import WebClient, query, stop_at_shop_callback
 
 
 def test_authorization_response_carries_the_issuer(stack, customer):
@@ -112,36 +91,6 @@ def test_authorization_without_s256_pkce_is_refused(stack, customer, pkce):
     assert location.startswith(f"{stack.shop_a}/oidc/callback/")
     assert query(location)["error"] == "invalid_request"
     assert "code" not in query(location)
-
-
-def shop_a_code(stack, customer) -> tuple[str, str]:
-    """Act as shop A's client: get an authorization code; return it with its PKCE verifier."""
-    client_id, _ = stack.client_credentials("SHOP_A")
-    verifier, challenge = pkce_pair()
-    client = signed_in_at_idp(stack, customer)
-    response = client.get(
-        authorize_url(
-            stack,
-            client_id,
-            f"{stack.shop_a}/oidc/callback/",
-            code_challenge=challenge,
-            code_challenge_method="S256",
-        ),
-        allow_redirects=False,
-    )
-    return query(response.headers["Location"])["code"], verifier
-
-
-def token_request(stack, code: str, verifier: str) -> requests.Response:
-    """Exchange a code at the token endpoint with shop A's credentials."""
-    exchange = {
-        "grant_type": "authorization_code",
-        "code": code,
-        "redirect_uri": f"{stack.shop_a}/oidc/callback/",
-        "code_verifier": verifier,
-    }
-    credentials = stack.client_credentials("SHOP_A")
-    return requests.post(f"{stack.idp}/o/token/", data=exchange, auth=credentials, timeout=10)
 
 
 def test_replayed_authorization_code_is_refused(stack, customer):
