@@ -11,4 +11,9 @@ urlpatterns = [
     path("logout/", views.sign_out, name="logout"),
     path("register/", views.register, name="register"),
     path("profile/", views.profile, name="profile"),
+    path(
+        "applications/<str:client_id>/revoke/",
+        views.application_revoke,
+        name="application_revoke",
+    ),
 ]

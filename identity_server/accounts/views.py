@@ -9,9 +9,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
+from oauth2_provider.models import get_application_model
 
 from accounts.forms import ProfileForm, RegisterForm, SignInForm
 from accounts.services import PROFILE_FIELDS, user_profile_update, user_register
+from oidc.selectors import consents_of
+from oidc.services.consent import consent_withdraw
+
+Application = get_application_model()
 
 NEXT_FIELD = "next"
 
@@ -77,4 +82,18 @@ def profile(request: HttpRequest) -> HttpResponse:
         user_profile_update(user=user, data=data, avatar=avatar, request=request)
         messages.success(request, "Profile saved")
         return redirect("accounts:profile")
-    return render(request, "accounts/profile.html", {"form": form})
+    return render(
+        request, "accounts/profile.html", {"form": form, "consents": consents_of(user=user)}
+    )
+
+
+@login_required
+@require_http_methods(["POST"])
+def application_revoke(request: HttpRequest, client_id: str) -> HttpResponse:
+    """Withdraw the user's consent to an application and end its access."""
+    application = Application.objects.filter(client_id=client_id).first()
+    if application is not None and consent_withdraw(
+        user=request.user, application=application, request=request
+    ):
+        messages.success(request, f"{application.name} can no longer use your account.")
+    return redirect("accounts:profile")

@@ -17,6 +17,8 @@ class AuditEvent(models.Model):
         CLIENT_REGISTERED = "client_registered", "Client registered"
         CLIENT_UPDATED = "client_updated", "Client updated"
         CLIENT_SECRET_ROTATED = "client_secret_rotated", "Client secret rotated"
+        CONSENT_GRANTED = "consent_granted", "Application allowed"
+        CONSENT_WITHDRAWN = "consent_withdrawn", "Application access withdrawn"
 
     kind = models.CharField(max_length=32, choices=Kind.choices, db_index=True)
     actor = models.ForeignKey(

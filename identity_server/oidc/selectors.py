@@ -97,6 +97,15 @@ def idp_session_for_token_family(*, token_family: UUID | None) -> IdPSession | N
     return link.session if link else None
 
 
+def consents_of(*, user) -> list[Consent]:
+    """Return the applications the user allowed, by name (the account page lists them)."""
+    return list(
+        Consent.objects.filter(user=user)
+        .select_related("application")
+        .order_by("application__name")
+    )
+
+
 def token_introspection(*, token: str, client: AbstractApplication) -> dict[str, Any]:
     """Return the RFC 7662 answer about ``token`` for ``client``.
 

@@ -4,9 +4,10 @@ import pytest
 from django.test import Client
 from oauth2_provider.models import Grant
 
+from audit.models import AuditEvent
 from oidc.models import Consent
 from oidc.services.consent import consent_withdraw
-from oidc.tests.flow import authorize_params, pkce_make, query
+from oidc.tests.flow import authorize_params, pkce_make, query, token_exchange
 
 pytestmark = pytest.mark.django_db
 
@@ -112,3 +113,29 @@ def test_first_party_shops_never_ask(browser, shop_a):
 
     assert "code" in query(response["Location"])
     assert not Consent.objects.exists()
+
+
+def test_revoking_an_application_on_the_profile_page_ends_its_access(browser, user, third_party):
+    """The account page lists the allowed application; "Revoke" forgets consent and tokens."""
+    application, secret = third_party
+    pkce = pkce_make()
+    params = authorize_params(application.client_id, pkce, redirect_uri=PARTNER_CALLBACK)
+    allowed = browser.post("/o/authorize/", {**params, "allow": "Authorize"})
+    tokens = token_exchange(
+        browser,
+        application.client_id,
+        secret,
+        query(allowed["Location"])["code"],
+        pkce.verifier,
+        redirect_uri=PARTNER_CALLBACK,
+    ).json()
+    page = browser.get("/account/profile/").content.decode()
+
+    revoked = browser.post(f"/account/applications/{application.client_id}/revoke/", follow=True)
+
+    userinfo = Client().get("/o/userinfo/", HTTP_AUTHORIZATION=f"Bearer {tokens['access_token']}")
+    assert "Partner App" in page
+    assert "Partner App can no longer use your account." in revoked.content.decode()
+    assert not Consent.objects.exists()
+    assert userinfo.status_code == 401
+    assert AuditEvent.objects.filter(kind="consent_withdrawn", subject_user=user).count() == 1

@@ -181,6 +181,7 @@ class AuthorizeView(AuthorizationView):
                 user=self.request.user,
                 application=application,
                 scopes=form.cleaned_data.get("scope", "").split(),
+                request=self.request,
             )
         return response
 
