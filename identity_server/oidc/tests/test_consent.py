@@ -120,7 +120,8 @@ def test_revoking_an_application_on_the_profile_page_ends_its_access(browser, us
     application, secret = third_party
     pkce = pkce_make()
     params = authorize_params(application.client_id, pkce, redirect_uri=PARTNER_CALLBACK)
-    allowed = browser.post("/o/authorize/", {**params, "allow": "Authorize"})
+    browser.get("/o/authorize/", params)
+    allowed = _allow(browser, params)
     tokens = token_exchange(
         browser,
         application.client_id,
@@ -139,3 +140,29 @@ def test_revoking_an_application_on_the_profile_page_ends_its_access(browser, us
     assert not Consent.objects.exists()
     assert userinfo.status_code == 401
     assert AuditEvent.objects.filter(kind="consent_withdrawn", subject_user=user).count() == 1
+
+
+def test_a_consent_post_without_the_form_is_refused(browser, third_party):
+    """A hand-made "Allow" that skipped the authorization request's checks gets no code."""
+    application, _ = third_party
+    params = authorize_params(application.client_id, pkce_make(), redirect_uri=PARTNER_CALLBACK)
+
+    response = browser.post("/o/authorize/", {**params, "allow": "Authorize"})
+
+    assert response.status_code == 400
+    assert "consent form has expired" in response.content.decode()
+    assert not Grant.objects.exists()
+    assert not Consent.objects.exists()
+
+
+def test_a_consent_form_is_used_once(browser, third_party):
+    """Submitting the same form twice issues one code."""
+    application, _ = third_party
+    _first, params = _authorize(browser, application.client_id)
+
+    first = _allow(browser, params)
+    second = _allow(browser, params)
+
+    assert "code" in query(first["Location"])
+    assert second.status_code == 400
+    assert Grant.objects.count() == 1

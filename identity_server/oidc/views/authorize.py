@@ -33,6 +33,18 @@ from oidc.services.consent import consent_grant
 Application = get_application_model()
 
 REAUTH_SALT = "oidc.authorize.reauth"
+# Session key: digests of the consent forms shown, so only a form this server rendered (after
+# its sign-in checks) can be submitted.
+CONSENT_FORMS_KEY = "oidc_consent_forms"
+CONSENT_FIELDS = (
+    "client_id",
+    "redirect_uri",
+    "response_type",
+    "state",
+    "code_challenge",
+    "code_challenge_method",
+    "nonce",
+)
 # How long the proof of "asked to sign in again" stays usable: the time to type a password.
 REAUTH_STAMP_MAX_AGE_SECONDS = 600
 
@@ -51,6 +63,13 @@ def _request_digest(request: HttpRequest) -> str:
         for value in values
     )
     return hashlib.sha256(urlencode(items).encode()).hexdigest()
+
+
+def _consent_digest(data, scopes) -> str:
+    """Digest what a consent form asks for: the client, where the code goes, the scopes."""
+    fields = [(name, str(data.get(name) or "")) for name in CONSENT_FIELDS]
+    fields.append(("scope", " ".join(sorted(scopes))))
+    return hashlib.sha256(urlencode(fields).encode()).hexdigest()
 
 
 def _reauth_stamp_time(request: HttpRequest) -> float | None:
@@ -170,9 +189,23 @@ class AuthorizeView(AuthorizationView):
         return self.redirect(uri, application)
 
     def form_valid(self, form) -> HttpResponse:
-        """Issue the code (or the refusal); remember the consent once a code went out."""
+        """Issue the code (or the refusal); remember the consent once a code went out.
+
+        Only a consent form this server showed, in this session, is accepted: a hand-made
+        POST would skip the checks of ``get`` (prompt=login, max_age).
+        """
         if not Application.objects.filter(client_id=form.cleaned_data["client_id"]).exists():
             return self.error_response(FatalClientError(error=InvalidClientIdError()), None)
+        shown = self.request.session.get(CONSENT_FORMS_KEY, [])
+        digest = _consent_digest(form.cleaned_data, form.cleaned_data.get("scope", "").split())
+        if digest not in shown:
+            error = CustomOAuth2Error(
+                error="invalid_request",
+                description="This consent form has expired. Go back to the application "
+                "and sign in again.",
+            )
+            return self.error_response(FatalClientError(error=error), None)
+        self.request.session[CONSENT_FORMS_KEY] = [d for d in shown if d != digest]
         response = super().form_valid(form)
         location = response.get("Location", "")
         if form.cleaned_data.get("allow") and "code=" in location:
@@ -265,20 +298,11 @@ class AuthorizeView(AuthorizationView):
             "application": application,
             "scopes": scopes,
             "scopes_descriptions": [all_scopes[scope] for scope in scopes],
-            **{
-                key: credentials[key]
-                for key in (
-                    "client_id",
-                    "redirect_uri",
-                    "response_type",
-                    "state",
-                    "code_challenge",
-                    "code_challenge_method",
-                    "nonce",
-                )
-                if key in credentials
-            },
+            **{key: credentials[key] for key in CONSENT_FIELDS if key in credentials},
         }
         self.oauth2_data = context
+        # A few recent forms: the user may have several tabs asking at once.
+        shown = self.request.session.get(CONSENT_FORMS_KEY, [])[-4:]
+        self.request.session[CONSENT_FORMS_KEY] = [*shown, _consent_digest(credentials, scopes)]
         context["form"] = self.get_form(self.get_form_class())
         return self.render_to_response(self.get_context_data(**context))
