@@ -58,6 +58,8 @@ def test_an_id_token_is_no_bearer_token_at_userinfo(tokens):
     response = _userinfo(tokens["id_token"])
 
     assert response.status_code == 401
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["error"] == "invalid_token"
     assert 'error="invalid_token"' in response["WWW-Authenticate"]
 
 
@@ -307,3 +309,14 @@ def test_introspection_by_get_is_not_allowed(shop_a, tokens):
     response = Client().get("/o/introspect/", {"token": tokens["access_token"]})
 
     assert response.status_code == 405
+    assert response["Allow"] == "POST"
+    assert response.json()["error"] == "invalid_request"
+
+
+@pytest.mark.parametrize("path", ["/o/token/", "/o/revoke_token/"])
+def test_a_get_at_a_post_endpoint_is_a_json_405(path):
+    """The token and revocation endpoints answer a GET with a JSON reason."""
+    response = Client().get(path)
+
+    assert response.status_code == 405
+    assert response.json() == {"error": "invalid_request", "error_description": "Use POST."}

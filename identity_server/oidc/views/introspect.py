@@ -11,6 +11,7 @@ from oauth2_provider.settings import oauth2_settings
 from oauthlib.common import Request as OAuthLibRequest
 
 from oidc.selectors import token_introspection
+from oidc.views.errors import JsonMethodNotAllowedMixin
 
 Application = get_application_model()
 
@@ -34,7 +35,7 @@ def _authenticated_client(request: HttpRequest) -> AbstractApplication | None:
 
 @method_decorator(csrf_exempt, name="dispatch")
 @method_decorator(login_not_required, name="dispatch")
-class IntrospectView(View):
+class IntrospectView(JsonMethodNotAllowedMixin, View):
     """``POST /o/introspect/``: is this token active, and for whom (RFC 7662 §2)."""
 
     http_method_names = ["post"]

@@ -7,6 +7,7 @@ from oauth2_provider.models import get_application_model
 from oauth2_provider.settings import oauth2_settings
 
 from oidc.cors import cors_allow, cors_preflight
+from oidc.views.errors import JsonMethodNotAllowedMixin
 
 Application = get_application_model()
 
@@ -24,7 +25,7 @@ def _client_challenge(response: HttpResponse) -> HttpResponse:
     return response
 
 
-class TokenView(dot_views.TokenView):
+class TokenView(JsonMethodNotAllowedMixin, dot_views.TokenView):
     """``/o/token/``: the code and refresh grants, serialised per code and per token.
 
     The whole request is one transaction, so the row locks of ``IdPValidator`` hold until
@@ -43,7 +44,7 @@ class TokenView(dot_views.TokenView):
         return cors_preflight(request, methods=("POST",))
 
 
-class RevokeTokenView(dot_views.RevokeTokenView):
+class RevokeTokenView(JsonMethodNotAllowedMixin, dot_views.RevokeTokenView):
     """``/o/revoke_token/`` (RFC 7009), callable from a registered browser origin."""
 
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:

@@ -38,6 +38,8 @@ class UserInfoView(dot_views.UserInfoView):
                 response["WWW-Authenticate"] = bearer_challenge()
             elif response.status_code == 403:
                 response["WWW-Authenticate"] = bearer_challenge(error="insufficient_scope")
+        if response.status_code >= 400:
+            response["Content-Type"] = "application/json"
         response["Cache-Control"] = "no-store"
         response["Pragma"] = "no-cache"
         return cors_allow(request, response)
@@ -49,4 +51,5 @@ class UserInfoView(dot_views.UserInfoView):
 
 def _token_sent(request: HttpRequest) -> bool:
     """Return whether the request carries a bearer token (header or form body)."""
-    return "HTTP_AUTHORIZATION" in request.META or "access_token" in request.POST
+    scheme = request.META.get("HTTP_AUTHORIZATION", "").split(" ", 1)[0]
+    return scheme.lower() == "bearer" or "access_token" in request.POST
