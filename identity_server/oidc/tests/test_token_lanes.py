@@ -320,3 +320,15 @@ def test_a_get_at_a_post_endpoint_is_a_json_405(path):
 
     assert response.status_code == 405
     assert response.json() == {"error": "invalid_request", "error_description": "Use POST."}
+
+
+def test_userinfo_without_the_openid_scope_is_insufficient_scope(browser, shop_a):
+    """A plain OAuth token (no openid scope) gets 403 with an insufficient_scope challenge."""
+    application, secret = shop_a
+    tokens = tokens_get(browser, application.client_id, secret, scope="profile")
+
+    response = _userinfo(tokens["access_token"])
+
+    assert response.status_code == 403
+    assert 'error="insufficient_scope"' in response["WWW-Authenticate"]
+    assert response["Content-Type"] == "application/json"

@@ -1,10 +1,15 @@
 """The userinfo endpoint: access tokens in the Authorization header, never cached."""
 
+import hashlib
+
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from oauth2_provider import views as dot_views
+from oauth2_provider.models import get_access_token_model
 from oauth2_provider.settings import oauth2_settings
 
 from oidc.cors import cors_allow, cors_preflight
+
+AccessToken = get_access_token_model()
 
 
 def bearer_challenge(*, error: str = "", description: str = "") -> str:
@@ -36,8 +41,15 @@ class UserInfoView(dot_views.UserInfoView):
             if response.status_code == 401 and not _token_sent(request):
                 # RFC 6750 §3.1: no credentials at all gets a challenge without an error code.
                 response["WWW-Authenticate"] = bearer_challenge()
-            elif response.status_code == 403:
-                response["WWW-Authenticate"] = bearer_challenge(error="insufficient_scope")
+            elif response.status_code == 401 and _lacks_openid_scope(request):
+                # oauthlib calls a live token without `openid` invalid; RFC 6750 §3.1 says 403.
+                description = "The access token was not issued for the openid scope."
+                response = JsonResponse(
+                    {"error": "insufficient_scope", "error_description": description}, status=403
+                )
+                response["WWW-Authenticate"] = bearer_challenge(
+                    error="insufficient_scope", description=description
+                )
         if response.status_code >= 400:
             response["Content-Type"] = "application/json"
         response["Cache-Control"] = "no-store"
@@ -47,6 +59,17 @@ class UserInfoView(dot_views.UserInfoView):
     def options(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         """Answer a browser app's CORS preflight."""
         return cors_preflight(request, methods=("GET", "POST"))
+
+
+def _lacks_openid_scope(request: HttpRequest) -> bool:
+    """Return whether the request's bearer token is live but lacks the ``openid`` scope."""
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return False
+    checksum = hashlib.sha256(token.strip().encode("utf-8")).hexdigest()
+    access = AccessToken.objects.filter(token_checksum=checksum).first()
+    return access is not None and access.is_valid() and not access.allow_scopes(["openid"])
 
 
 def _token_sent(request: HttpRequest) -> bool:
