@@ -1,74 +1,19 @@
-"""Register OAuth clients (DOT Applications) and rotate their secrets."""
+"""Register and update OAuth clients (DOT Applications) and rotate their secrets."""
 
 from collections.abc import Sequence
-from urllib.parse import urlsplit
 
 from django.contrib.auth.hashers import check_password
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.db import transaction
 from oauth2_provider.generators import generate_client_secret
 from oauth2_provider.models import AbstractApplication, get_application_model
-from oauth2_provider.settings import oauth2_settings
 
 from audit.models import AuditEvent
 from audit.services import audit_event_record
+from oidc.client_uris import client_uri_validate, origins_validate, uris_validate
 from oidc.models import ClientOptions
 
 Application = get_application_model()
-
-
-def client_uri_validate(*, uri: str, label: str = "redirect URI") -> str:
-    """Return ``uri`` if it is an absolute http(s) URL without fragment or wildcard.
-
-    RFC 6749 §3.1.2: absolute, no fragment. RFC 9700 §4.1.1: exact matching, so no wildcard.
-    """
-    parts = urlsplit(uri)
-    allowed = oauth2_settings.ALLOWED_REDIRECT_URI_SCHEMES
-    if parts.scheme not in allowed:
-        raise ValidationError(f"{label} {uri!r}: the scheme must be one of {', '.join(allowed)}.")
-    if "*" in uri:
-        raise ValidationError(f"{label} {uri!r}: wildcards are not allowed.")
-    if "#" in uri:
-        raise ValidationError(f"{label} {uri!r}: a fragment is not allowed (RFC 6749 §3.1.2).")
-    if "@" in parts.netloc:
-        raise ValidationError(f"{label} {uri!r}: credentials in the URL are not allowed.")
-    try:
-        URLValidator(schemes=allowed)(uri)
-        parts.port  # noqa: B018 (raises ValueError for a port above 65535)
-    except (ValidationError, ValueError):
-        raise ValidationError(f"{label} {uri!r} is not a valid absolute URL.") from None
-    return uri
-
-
-def client_origin_validate(*, origin: str) -> str:
-    """Return ``origin`` as ``scheme://host[:port]`` if it is a plain web origin.
-
-    An origin (RFC 6454) has no path, query, fragment, credentials or wildcard: a browser
-    app at that origin may call the token, userinfo and revocation endpoints (CORS).
-    """
-    parts = urlsplit(origin.strip())
-    allowed = oauth2_settings.ALLOWED_SCHEMES
-    label = f"allowed origin {origin!r}"
-    if parts.scheme not in allowed:
-        raise ValidationError(f"{label}: the scheme must be one of {', '.join(allowed)}.")
-    if parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise ValidationError(f"{label}: an origin has no path, query or fragment.")
-    if "*" in origin or "@" in parts.netloc or not parts.hostname:
-        raise ValidationError(f"{label} is not a valid origin (scheme://host[:port]).")
-    try:
-        parts.port  # noqa: B018 (raises ValueError for a port above 65535)
-    except ValueError:
-        raise ValidationError(f"{label}: the port is not valid.") from None
-    return f"{parts.scheme}://{parts.netloc.lower()}"
-
-
-def _uris_validate(*, uris: list[str], label: str) -> str:
-    return " ".join(client_uri_validate(uri=uri, label=label) for uri in uris)
-
-
-def _origins_validate(*, origins: list[str]) -> str:
-    return " ".join(dict.fromkeys(client_origin_validate(origin=o) for o in origins))
 
 
 def _client_fill(
@@ -86,11 +31,11 @@ def _client_fill(
     if not redirect_uris:
         raise ValidationError("A client needs at least one redirect URI.")
     application.name = name.strip()
-    application.redirect_uris = _uris_validate(uris=redirect_uris, label="redirect URI")
-    application.post_logout_redirect_uris = _uris_validate(
+    application.redirect_uris = uris_validate(uris=redirect_uris, label="redirect URI")
+    application.post_logout_redirect_uris = uris_validate(
         uris=post_logout_redirect_uris, label="post-logout redirect URI"
     )
-    application.allowed_origins = _origins_validate(origins=allowed_origins)
+    application.allowed_origins = origins_validate(origins=allowed_origins)
     application.client_type = (
         Application.CLIENT_PUBLIC if public else Application.CLIENT_CONFIDENTIAL
     )
