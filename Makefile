@@ -6,10 +6,11 @@ PROJECTS := identity_server shared_client project_a project_b
 INSTALLED := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-unit test-e2e lint fmt check-migrations bench clean install chromium
+.PHONY: help run test test-unit test-e2e lint fmt check-migrations bench clean install chromium \
+	interop-deps
 
 help: ## Show this help
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
 $(INSTALLED): requirements.txt shared_client/pyproject.toml project_a/pyproject.toml
 	@scripts/install.sh
@@ -24,7 +25,7 @@ test: lint check-migrations test-unit test-e2e ## Lint, migrations check, unit a
 test-unit: $(INSTALLED) ## Unit tests of each project
 	@scripts/test-unit.sh
 
-test-e2e: $(INSTALLED) chromium ## End-to-end tests over the three live servers, with a real browser
+test-e2e: $(INSTALLED) chromium interop-deps ## End-to-end tests over the three live servers, with a real browser
 	@$(PY) -m pytest -c tests/pytest.ini tests
 
 lint: $(INSTALLED) ## Ruff lint and format check
@@ -42,6 +43,9 @@ bench: $(INSTALLED) ## Benchmarks (medians and ratios)
 chromium: ## Install Debian's chromium when missing (browser tests)
 	@scripts/ensure-chromium.sh
 
+interop-deps: ## npm packages of the interop tests (npm ci when node_modules is missing or stale)
+	@scripts/interop-deps.sh
+
 clean: ## Remove local state: virtualenv, var/ (databases, dev secrets, keys), test output
-	rm -rf $(VENV) var test-output .pytest_cache .ruff_cache
+	rm -rf $(VENV) var test-output .pytest_cache .ruff_cache tests/interop/node/node_modules
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,1 @@
+"""Interop: real third-party relying-party libraries against the running identity server."""
