@@ -60,3 +60,6 @@ REAUTH_PARAM = "reauth"
 AUTH_METHOD_BASIC = "client_secret_basic"
 AUTH_METHOD_POST = "client_secret_post"
 AUTH_METHOD_NONE = "none"
+
+# The grants this provider offers (RFC 9700 §2.1.2 and §2.4: no implicit, no password grant).
+GRANT_TYPES_SUPPORTED = ("authorization_code", "refresh_token")

@@ -15,12 +15,20 @@ Application = get_application_model()
 PREFLIGHT_MAX_AGE_SECONDS = 600
 
 
+def origin_allowed(application: AbstractApplication, origin: str) -> bool:
+    """Return whether ``application`` registered ``origin``; a malformed Origin is not."""
+    try:
+        return bool(application.origin_allowed(origin))
+    except ValueError:
+        return False
+
+
 def origin_registered(origin: str) -> bool:
     """Return whether any client lists ``origin`` among its allowed origins."""
     candidates = Application.objects.filter(allowed_origins__contains=origin).only(
         "allowed_origins"
     )
-    return any(application.origin_allowed(origin) for application in candidates)
+    return any(origin_allowed(application, origin) for application in candidates)
 
 
 def cors_allow(
@@ -37,9 +45,10 @@ def cors_allow(
     origin = request.headers.get("Origin")
     if not origin:
         return response
-    allowed = (
-        application.origin_allowed(origin) if application is not None else origin_registered(origin)
-    )
+    if application is not None:
+        allowed = origin_allowed(application, origin)
+    else:
+        allowed = origin_registered(origin)
     if allowed:
         response["Access-Control-Allow-Origin"] = origin
         response["Access-Control-Expose-Headers"] = "WWW-Authenticate"

@@ -47,7 +47,7 @@ def provider_metadata() -> dict[str, Any]:
         "scopes_supported": list(oauth2_settings.SCOPES),
         "response_types_supported": list(oauth2_settings.OIDC_RESPONSE_TYPES_SUPPORTED),
         "response_modes_supported": ["query"],
-        "grant_types_supported": ["authorization_code", "refresh_token"],
+        "grant_types_supported": list(constants.GRANT_TYPES_SUPPORTED),
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256"],
         "token_endpoint_auth_methods_supported": client_methods,

@@ -8,6 +8,7 @@ from oauth2_provider.models import get_grant_model, get_refresh_token_model
 from oauth2_provider.oauth2_validators import OAuth2Validator
 
 from oidc import constants
+from oidc.cors import origin_allowed
 from oidc.selectors import claims_supported, idp_session_for_token_family, user_claims
 from oidc.services.sessions import idp_session_link_grant, idp_session_link_token_family
 from oidc.services.tokens import tokens_revoke_for_replayed_code
@@ -57,6 +58,13 @@ class IdPValidator(OAuth2Validator):
             claims[constants.CLAIM_AUTH_TIME] = int(session.auth_time.timestamp())
         return claims, expiration_time
 
+    def _authenticate_basic_auth(self, request) -> bool:
+        """DOT's Basic authentication; credentials that are not even ASCII simply fail."""
+        try:
+            return super()._authenticate_basic_auth(request)
+        except ValueError:
+            return False
+
     def _check_secret(self, provided_secret, stored_secret) -> bool:
         """Refuse secret authentication for a client that has no secret (a public client).
 
@@ -92,6 +100,10 @@ class IdPValidator(OAuth2Validator):
             sid=getattr(request, "idp_sid", None), application=request.client, grant=grant
         )
         return grant
+
+    def is_origin_allowed(self, client_id, origin, request, *args, **kwargs) -> bool:
+        """Let oauthlib add CORS headers for a registered origin; a malformed one is not."""
+        return origin_allowed(request.client, origin)
 
     # Token endpoint: authorization code
 

@@ -108,3 +108,15 @@ def test_discovery_and_jwks_are_readable_by_registered_origins_only(spa, path):
 
     assert allowed["Access-Control-Allow-Origin"] == SPA_ORIGIN
     assert "Access-Control-Allow-Origin" not in other
+
+
+@pytest.mark.parametrize("origin", ["http://[", "http://[::1", "null", "", "http://a:99999"])
+def test_a_malformed_origin_is_not_allowed_and_no_error(browser, spa, origin):
+    """A broken Origin header gets no CORS header and never a 500."""
+    response = _public_tokens(browser, spa, origin)
+    preflight = Client().options("/o/token/", HTTP_ORIGIN=origin)
+
+    assert response.status_code == 200
+    assert "Access-Control-Allow-Origin" not in response
+    assert preflight.status_code == 204
+    assert "Access-Control-Allow-Origin" not in preflight

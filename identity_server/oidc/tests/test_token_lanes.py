@@ -332,3 +332,28 @@ def test_userinfo_without_the_openid_scope_is_insufficient_scope(browser, shop_a
     assert response.status_code == 403
     assert 'error="insufficient_scope"' in response["WWW-Authenticate"]
     assert response["Content-Type"] == "application/json"
+
+
+@pytest.mark.parametrize(
+    "grant_type",
+    ["urn:ietf:params:oauth:grant-type:device_code", "password", "client_credentials", ""],
+)
+def test_grants_not_offered_are_unsupported(shop_a, grant_type):
+    """Only the code and refresh grants exist here: others get unsupported_grant_type."""
+    application, secret = shop_a
+
+    response = Client().post(
+        "/o/token/",
+        {"grant_type": grant_type, "client_id": application.client_id, "client_secret": secret},
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error"] == "unsupported_grant_type"
+    assert not AccessToken.objects.exists()
+
+
+def test_a_broken_percent_escape_is_a_clean_400():
+    """A query string oauthlib cannot decode is refused up front, not a 500."""
+    response = Client().post("/o/token/?a=%zz", {"grant_type": "authorization_code"})
+
+    assert response.status_code == 400

@@ -1,11 +1,12 @@
 """The token and revocation endpoints: one transaction per request, CORS for browser apps."""
 
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from oauth2_provider import views as dot_views
 from oauth2_provider.models import get_application_model
 from oauth2_provider.settings import oauth2_settings
 
+from oidc import constants
 from oidc.cors import cors_allow, cors_preflight
 from oidc.views.errors import JsonMethodNotAllowedMixin
 
@@ -34,10 +35,17 @@ class TokenView(JsonMethodNotAllowedMixin, dot_views.TokenView):
     """
 
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        """Run the grant in one transaction; DOT's device-code branch is not offered."""
-        with transaction.atomic():
-            response = self.authorization_flow_token_response(request)
-        return cors_allow(request, _client_challenge(response), application=_body_client(request))
+        """Run the grant in one transaction; only the grants in discovery are offered."""
+        if request.POST.get("grant_type") not in constants.GRANT_TYPES_SUPPORTED:
+            description = f"Use one of: {', '.join(constants.GRANT_TYPES_SUPPORTED)}."
+            response = JsonResponse(
+                {"error": "unsupported_grant_type", "error_description": description}, status=400
+            )
+            response["Cache-Control"] = "no-store"
+        else:
+            with transaction.atomic():
+                response = _client_challenge(self.authorization_flow_token_response(request))
+        return cors_allow(request, response, application=_body_client(request))
 
     def options(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         """Answer a browser app's CORS preflight."""
