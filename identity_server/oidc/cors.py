@@ -13,6 +13,7 @@ from oauth2_provider.models import AbstractApplication, get_application_model
 Application = get_application_model()
 
 PREFLIGHT_MAX_AGE_SECONDS = 600
+MAX_ORIGIN_LENGTH = 300
 
 
 def origin_allowed(application: AbstractApplication, origin: str) -> bool:
@@ -25,6 +26,8 @@ def origin_allowed(application: AbstractApplication, origin: str) -> bool:
 
 def origin_registered(origin: str) -> bool:
     """Return whether any client lists ``origin`` among its allowed origins."""
+    if not origin.isascii() or not origin.isprintable() or len(origin) > MAX_ORIGIN_LENGTH:
+        return False  # no registered origin looks like that (and a NUL would reach the query)
     candidates = Application.objects.filter(allowed_origins__contains=origin).only(
         "allowed_origins"
     )

@@ -1,11 +1,13 @@
 """The oauthlib request validator: our claims, the IdP session, and stricter token rules."""
 
 import hashlib
+import re
 from collections import OrderedDict
 from typing import Any
 
 from oauth2_provider.models import get_grant_model, get_refresh_token_model
 from oauth2_provider.oauth2_validators import OAuth2Validator
+from oauthlib.oauth2.rfc6749 import errors
 
 from oidc import constants
 from oidc.cors import origin_allowed
@@ -95,6 +97,7 @@ class IdPValidator(OAuth2Validator):
 
     def _create_authorization_code(self, request, code, expires=None):
         """Store the code and link it to the browser's IdP session."""
+        _authorization_values_check(request)
         grant = super()._create_authorization_code(request, code, expires)
         idp_session_link_grant(
             sid=getattr(request, "idp_sid", None), application=request.client, grant=grant
@@ -208,6 +211,25 @@ class IdPValidator(OAuth2Validator):
         if token:
             request.oauth2_error = _invalid_token("Only access tokens are accepted here.")
         return False
+
+
+# RFC 7636 §4.2: a code challenge is 43 to 128 unreserved characters.
+_CODE_CHALLENGE = re.compile(r"[A-Za-z0-9._~-]{43,128}")
+# The column that stores a nonce on the code (DOT's Grant.nonce).
+NONCE_MAX_LENGTH = 255
+
+
+def _authorization_values_check(request) -> None:
+    """Refuse values the code cannot hold, as invalid_request rather than a database error."""
+    if request.code_challenge and not _CODE_CHALLENGE.fullmatch(request.code_challenge):
+        raise errors.InvalidRequestError(
+            description="code_challenge must be 43 to 128 characters (RFC 7636 §4.2).",
+            request=request,
+        )
+    if request.nonce and len(request.nonce) > NONCE_MAX_LENGTH:
+        raise errors.InvalidRequestError(
+            description=f"nonce must be at most {NONCE_MAX_LENGTH} characters.", request=request
+        )
 
 
 def _invalid_token(description: str) -> OrderedDict:

@@ -29,6 +29,9 @@ DEFAULTS: dict[str, Any] = {
     "LEEWAY": 60,
     # Logout tokens older than this (by iat) are refused; also how long a jti is remembered.
     "LOGOUT_TOKEN_MAX_AGE": 300,
+    # Logout tokens whose lifetime (exp - iat) is longer than this are refused, so a stolen one
+    # is soon useless (Back-Channel Logout 1.0 §2.4 requires exp; our provider issues 120 s).
+    "LOGOUT_TOKEN_MAX_LIFETIME": 300,
     # Template the error page extends; must define blocks `title` and `content`.
     "BASE_TEMPLATE": "sso_client/base.html",
     # Dotted paths of callables `hook(*, user, claims) -> None`, run inside the shadow user's

@@ -23,6 +23,9 @@ CLAIM_ACTIVE = "active"
 CLAIM_EVENTS = "events"
 CLAIM_JTI = "jti"
 BACKCHANNEL_LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
+# §2.4 and RFC 8725 §3.11: the `typ` header of a logout token (explicit typing), which an ID
+# token or an access token does not carry.
+LOGOUT_TOKEN_TYP = "logout+jwt"  # noqa: S105 - a media type, not a secret
 
 # RFC 8725 §3.1: accept exactly the algorithm the provider is registered with, never `none`
 # or an HMAC algorithm that would turn the public key into a shared secret.

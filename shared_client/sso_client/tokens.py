@@ -23,8 +23,25 @@ PYJWT_REASONS: tuple[tuple[type[jwt.PyJWTError], str], ...] = (
 )
 
 
-def _jwt_decode(*, token: str, required: list[str]) -> dict[str, Any]:
-    """Return the claims of an RS256 JWS from the provider, for this client, not expired."""
+def media_type_matches(*, typ: object, expected: str) -> bool:
+    """Tell whether a JOSE `typ` header names the media type `application/<expected>`.
+
+    RFC 7515 §4.1.9: a `typ` without "/" is read as if "application/" were prepended, so the
+    prefix may be omitted or present; media type names are case-insensitive (RFC 6838 §4.2).
+    """
+    if not isinstance(typ, str):
+        return False
+    value = typ.lower()
+    if "/" not in value:
+        value = f"application/{value}"
+    return value == f"application/{expected.lower()}"
+
+
+def _jwt_decode(*, token: str, required: list[str], typ: str | None = None) -> dict[str, Any]:
+    """Return the claims of an RS256 JWS from the provider, for this client, not expired.
+
+    With `typ`, the header must name that media type (explicit typing, RFC 8725 §3.11).
+    """
     if not isinstance(token, str) or not token:
         raise TokenError("no token")
     try:
@@ -35,6 +52,10 @@ def _jwt_decode(*, token: str, required: list[str]) -> dict[str, Any]:
     # `none` and HS256 signed with the public key as the "secret".
     if header.get("alg") != c.SIGNING_ALGORITHM:
         raise TokenError(f"algorithm {header.get('alg')!r} is not {c.SIGNING_ALGORITHM}")
+    # RFC 8725 §3.11: a token of one kind cannot be passed off as another (e.g. an ID token,
+    # typed "JWT" or untyped, as a logout token).
+    if typ is not None and not media_type_matches(typ=header.get("typ"), expected=typ):
+        raise TokenError(f"token typ {header.get('typ')!r} is not {typ}")
     kid = header.get("kid")
     if not isinstance(kid, str) or not kid:
         raise TokenError("token header has no kid")
@@ -100,14 +121,28 @@ def userinfo_check(*, userinfo: dict[str, Any], id_claims: dict[str, Any]) -> No
         raise TokenError("userinfo sub is not the ID token sub")
 
 
+def _numeric_date(*, claims: dict[str, Any], name: str) -> float:
+    """Return a claim that must be a NumericDate (RFC 7519 §2), or raise TokenError.
+
+    PyJWT reads `int(value)`, which lets "1700000000" and `true` through.
+    """
+    value = claims[name]
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TokenError(f"{name} is not a number")
+    return value
+
+
 def logout_token_validate(*, token: str) -> dict[str, Any]:
     """Return the claims of a valid logout token (OIDC Back-Channel Logout 1.0 §2.6).
 
-    Checks the signature, `iss`, `aud`, `iat` (and `exp` when present), the back-channel logout
-    event, `sid` and/or `sub`, and that there is no `nonce`. Replay (`jti`) is the caller's.
+    Checks the `typ` header (`logout+jwt`), the signature, `iss`, `aud`, `iat` and `exp` (with
+    LEEWAY, a lifetime of at most LOGOUT_TOKEN_MAX_LIFETIME, an `iat` at most
+    LOGOUT_TOKEN_MAX_AGE old), the back-channel logout event, `sid` and/or `sub`, and that there
+    is no `nonce`. Replay (`jti`) is the caller's.
     """
-    required = [c.CLAIM_ISS, c.CLAIM_AUD, c.CLAIM_IAT, c.CLAIM_JTI, c.CLAIM_EVENTS]
-    claims = _jwt_decode(token=token, required=required)
+    # §2.4: iss, aud, iat, exp, jti and events are REQUIRED.
+    required = [c.CLAIM_ISS, c.CLAIM_AUD, c.CLAIM_IAT, c.CLAIM_EXP, c.CLAIM_JTI, c.CLAIM_EVENTS]
+    claims = _jwt_decode(token=token, required=required, typ=c.LOGOUT_TOKEN_TYP)
     events = claims[c.CLAIM_EVENTS]
     if not isinstance(events, dict) or not isinstance(events.get(c.BACKCHANNEL_LOGOUT_EVENT), dict):
         raise TokenError("events lacks the back-channel logout event")
@@ -118,6 +153,18 @@ def logout_token_validate(*, token: str) -> dict[str, Any]:
         raise TokenError("logout token contains a nonce")
     if not isinstance(claims[c.CLAIM_JTI], str) or not claims[c.CLAIM_JTI]:
         raise TokenError("jti is not a string")
-    if claims[c.CLAIM_IAT] < time.time() - sso_settings.LOGOUT_TOKEN_MAX_AGE:
+    # PyJWT has refused an exp in the past and an iat in the future (beyond LEEWAY); the
+    # lifetime bound keeps a captured token from staying usable for long.
+    issued_at = _numeric_date(claims=claims, name=c.CLAIM_IAT)
+    expires_at = _numeric_date(claims=claims, name=c.CLAIM_EXP)
+    lifetime = expires_at - issued_at
+    if lifetime <= 0:
+        raise TokenError("logout token exp is not after its iat")
+    if lifetime > sso_settings.LOGOUT_TOKEN_MAX_LIFETIME:
+        raise TokenError(
+            f"logout token lifetime {lifetime:.0f} s exceeds "
+            f"{sso_settings.LOGOUT_TOKEN_MAX_LIFETIME} s (exp - iat)"
+        )
+    if issued_at < time.time() - sso_settings.LOGOUT_TOKEN_MAX_AGE:
         raise TokenError("logout token is too old")
     return claims

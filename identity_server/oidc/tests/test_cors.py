@@ -110,7 +110,9 @@ def test_discovery_and_jwks_are_readable_by_registered_origins_only(spa, path):
     assert "Access-Control-Allow-Origin" not in other
 
 
-@pytest.mark.parametrize("origin", ["http://[", "http://[::1", "null", "", "http://a:99999"])
+@pytest.mark.parametrize(
+    "origin", ["http://[", "http://[::1", "null", "", "http://a:99999", "e\x00", "http://é.example"]
+)
 def test_a_malformed_origin_is_not_allowed_and_no_error(browser, spa, origin):
     """A broken Origin header gets no CORS header and never a 500."""
     response = _public_tokens(browser, spa, origin)

@@ -267,3 +267,19 @@ def test_authorization_errors_carry_iss(browser, shop_a):
     params = query(response["Location"])
     assert params["error"] == "invalid_scope"
     assert params["iss"] == ISSUER
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [{"code_challenge": "a" * 129}, {"code_challenge": "short"}, {"nonce": "n" * 5000}],
+)
+def test_values_the_code_cannot_hold_are_an_invalid_request(browser, shop_a, overrides):
+    """An oversized nonce or a malformed code_challenge: invalid_request, never a 500."""
+    application, _ = shop_a
+
+    response = _authorize(browser, application.client_id, **overrides)
+
+    params = query(response["Location"])
+    assert params["error"] == "invalid_request"
+    assert params["iss"] == ISSUER
+    assert not Grant.objects.exists()
