@@ -88,6 +88,21 @@ def _reauth_stamp_time(request: HttpRequest) -> float | None:
     return float(asked_at) if isinstance(asked_at, int | float) else None
 
 
+def _refused_parameter(request: HttpRequest, *, hint_valid: bool) -> tuple[str, str] | None:
+    """Return ``(error, description)`` for a parameter this provider refuses, or None."""
+    if "request" in request.GET:
+        # OIDC Core 1.0 §6: request objects are not supported, and must not be ignored.
+        return constants.ERROR_REQUEST_NOT_SUPPORTED, "Request objects are not supported."
+    if "request_uri" in request.GET:
+        return constants.ERROR_REQUEST_URI_NOT_SUPPORTED, "request_uri is not supported."
+    max_age = request.GET.get("max_age")
+    if max_age is not None and not (max_age.isascii() and max_age.isdigit()):
+        return "invalid_request", "max_age must be a whole number of seconds."
+    if not hint_valid:
+        return "invalid_request", "id_token_hint is not an ID token of this provider."
+    return None
+
+
 class AuthorizeView(AuthorizationView):
     """``/o/authorize/``: DOT's authorization view, with OIDC's prompt, max_age and consent."""
 
@@ -117,38 +132,12 @@ class AuthorizeView(AuthorizationView):
         application = Application.objects.get(client_id=credentials["client_id"])
         prompt = prompt_values(request)
 
-        # OIDC Core 1.0 §6: request objects are not supported, and must not be ignored.
-        if "request" in request.GET:
-            return self._error(
-                credentials,
-                constants.ERROR_REQUEST_NOT_SUPPORTED,
-                "Request objects are not supported.",
-                application,
-            )
-        if "request_uri" in request.GET:
-            return self._error(
-                credentials,
-                constants.ERROR_REQUEST_URI_NOT_SUPPORTED,
-                "request_uri is not supported.",
-                application,
-            )
-        max_age_text = request.GET.get("max_age")
-        if max_age_text is not None and not (max_age_text.isascii() and max_age_text.isdigit()):
-            return self._error(
-                credentials,
-                "invalid_request",
-                "max_age must be a whole number of seconds.",
-                application,
-            )
         hint = request.GET.get("id_token_hint")
         hint_claims = id_token_hint_claims(hint) if hint else None
-        if hint and hint_claims is None:
-            return self._error(
-                credentials,
-                "invalid_request",
-                "id_token_hint is not an ID token of this provider.",
-                application,
-            )
+        refusal = _refused_parameter(request, hint_valid=not hint or hint_claims is not None)
+        if refusal is not None:
+            return self._error(credentials, *refusal, application)
+        max_age_text = request.GET.get("max_age")
 
         if self._must_sign_in_again(
             request,
