@@ -2,12 +2,14 @@
 
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.core.checks import Error, Warning
 from django.utils.module_loading import import_string
 
 from sso_client.backends import SSOBackend
 from sso_client.conf import sso_settings
+from sso_client.routers import LegacyReadOnlyRouter
 
 REQUIRED = {
     "ISSUER": ("sso_client.E001", "the issuer URL of the identity provider, e.g. <IDP_URL>/o"),
@@ -15,6 +17,7 @@ REQUIRED = {
     "CLIENT_SECRET": ("sso_client.E003", "the client secret registered with CLIENT_ID"),
 }
 BACKEND_PATH = "sso_client.backends.SSOBackend"
+ROUTER_PATH = "sso_client.routers.LegacyReadOnlyRouter"
 
 
 def _sso_backend_installed() -> bool:
@@ -58,6 +61,56 @@ def check_sso_settings(app_configs: Any = None, **kwargs: Any) -> list[Error | W
                 hint=f'Add "{BACKEND_PATH}" (or a subclass) to AUTHENTICATION_BACKENDS so sign-ins '
                 "can complete.",
                 id="sso_client.W001",
+            )
+        )
+    return problems + _legacy_problems()
+
+
+def _legacy_router_installed() -> bool:
+    """Return whether DATABASE_ROUTERS holds LegacyReadOnlyRouter (path, class or instance)."""
+    for entry in settings.DATABASE_ROUTERS:
+        try:
+            router = import_string(entry) if isinstance(entry, str) else entry
+        except ImportError:
+            continue
+        router_class = router if isinstance(router, type) else type(router)
+        if issubclass(router_class, LegacyReadOnlyRouter):
+            return True
+    return False
+
+
+def _legacy_problems() -> list[Error | Warning]:
+    """Report a LEGACY_DATABASE or LEGACY_MODELS the router could not use."""
+    alias = sso_settings.LEGACY_DATABASE
+    if not alias:
+        return []
+    problems: list[Error | Warning] = []
+    if alias not in settings.DATABASES:
+        problems.append(
+            Error(
+                f'SSO_CLIENT["LEGACY_DATABASE"] {alias!r} is not in DATABASES.',
+                hint="Name the DATABASES alias of the legacy database.",
+                id="sso_client.E005",
+            )
+        )
+    for label in sso_settings.LEGACY_MODELS:
+        try:
+            apps.get_model(label)
+        except (LookupError, ValueError):
+            problems.append(
+                Error(
+                    f'SSO_CLIENT["LEGACY_MODELS"] names {label!r}, not an installed model.',
+                    hint='Use "app_label.ModelName" of an installed model.',
+                    id="sso_client.E006",
+                )
+            )
+    if not _legacy_router_installed():
+        problems.append(
+            Warning(
+                f'SSO_CLIENT["LEGACY_DATABASE"] is set, {ROUTER_PATH} not in DATABASE_ROUTERS.',
+                hint=f'Add "{ROUTER_PATH}" to DATABASE_ROUTERS, or the legacy models are read '
+                "from and written to the default database.",
+                id="sso_client.W002",
             )
         )
     return problems

@@ -2,9 +2,12 @@
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.utils.module_loading import import_string
+
+USER_LOOKUP_PATH = "/api/service/users/lookup/"
 
 DEFAULTS: dict[str, Any] = {
     # The provider's issuer identifier, compared exactly (OIDC Discovery 1.0 §4.3).
@@ -37,6 +40,18 @@ DEFAULTS: dict[str, Any] = {
     # Dotted paths of callables `hook(*, user, claims) -> None`, run inside the shadow user's
     # transaction after every sign-in, to copy more claims into project models.
     "SYNC_HOOKS": [],
+    # The provider's service API that `manage.py sso_link_users` asks for users by email
+    # (POST {"emails": [...]}, bearer token of the client-credentials grant, scope users:read).
+    # None means the issuer's origin + /api/service/users/lookup/ (see user_lookup_url()).
+    "USER_LOOKUP_URL": None,
+    # Whether `sso_link_users` makes the local password of each user it links unusable. Shops
+    # keep no passwords: the first SSO sign-in of a linked user makes it unusable anyway.
+    "LINK_MAKES_PASSWORD_UNUSABLE": True,
+    # Alias in DATABASES of a legacy database read through sso_client.routers.
+    # LegacyReadOnlyRouter; None turns the router off.
+    "LEGACY_DATABASE": None,
+    # "app_label.ModelName" of the models that live in LEGACY_DATABASE: read there, never written.
+    "LEGACY_MODELS": [],
 }
 
 
@@ -55,6 +70,20 @@ class SSOSettings:
     def sync_hooks(self) -> list[Callable[..., None]]:
         """Return the imported SYNC_HOOKS callables."""
         return [hook if callable(hook) else import_string(hook) for hook in self.SYNC_HOOKS]
+
+    def user_lookup_url(self) -> str:
+        """Return USER_LOOKUP_URL, by default the issuer's origin + /api/service/users/lookup/.
+
+        Our provider's issuer is `<origin>/o`, and its service API lives at the origin.
+        """
+        if self.USER_LOOKUP_URL:
+            return self.USER_LOOKUP_URL
+        issuer = urlsplit(self.ISSUER or "")
+        return f"{issuer.scheme}://{issuer.netloc}{USER_LOOKUP_PATH}"
+
+    def legacy_models(self) -> frozenset[str]:
+        """Return LEGACY_MODELS as lower-cased labels ("app_label.modelname")."""
+        return frozenset(label.lower() for label in self.LEGACY_MODELS)
 
 
 sso_settings = SSOSettings()

@@ -60,3 +60,10 @@ class ProvisioningError(SSOError):
     """The shadow user could not be created or updated."""
 
     message = "Your account could not be set up here. Please contact support."
+
+
+class ServiceAPIError(SSOError):
+    """The provider refused a call to its service API (e.g. 401/403 for the user lookup)."""
+
+    title = "Service API refused"
+    message = "The sign-in service refused the request of this site."

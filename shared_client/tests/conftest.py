@@ -83,6 +83,12 @@ class FakeIdP:
     failure: Callable[[str], None] | None = None
     # Paths answered with a status and an HTML page instead of JSON (a proxy's error page).
     html_pages: dict[str, int] = field(default_factory=dict)
+    # The service API: users the lookup knows, tokens issued by the client-credentials grant,
+    # the JSON bodies the lookup received, and a (status, body) answered instead when set.
+    directory: list[dict[str, Any]] = field(default_factory=list)
+    service_tokens: list[str] = field(default_factory=list)
+    lookups: list[dict[str, Any]] = field(default_factory=list)
+    lookup_answer: tuple[int, Any] | None = None
 
     def __post_init__(self) -> None:
         self.published = [public_jwk(self.key, self.kid)]
@@ -115,6 +121,34 @@ class FakeIdP:
         code = uuid.uuid4().hex
         self.codes[code] = params
         return {"code": code, "state": params["state"]}
+
+    def _client_credentials(
+        self, request: requests.PreparedRequest, form: dict[str, str]
+    ) -> tuple[int, dict[str, Any]]:
+        """RFC 6749 §4.4 with client_secret_basic only, for scope users:read."""
+        expected = base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
+        if request.headers.get("Authorization") != f"Basic {expected}" or "client_secret" in form:
+            return 401, {"error": "invalid_client"}
+        if form.get("scope") != "users:read":
+            return 400, {"error": "invalid_scope"}
+        token = uuid.uuid4().hex
+        self.service_tokens.append(token)
+        return 200, {"access_token": token, "token_type": "Bearer", "expires_in": 300}
+
+    def _lookup(self, request: requests.PreparedRequest) -> tuple[int, Any]:
+        """The provider's POST /api/service/users/lookup/ (bearer token, JSON emails)."""
+        authorization = request.headers.get("Authorization", "")
+        if authorization.removeprefix("Bearer ") not in self.service_tokens:
+            return 401, {"error": "invalid_token"}
+        emails = json.loads(request.body or b"{}")["emails"]
+        self.lookups.append({"emails": emails})
+        if self.lookup_answer is not None:
+            return self.lookup_answer
+        asked = {email.lower() for email in emails}
+        users = [user for user in self.directory if user["email"].lower() in asked]
+        known = {user["email"].lower() for user in users}
+        unknown = [email for email in emails if email.lower() not in known]
+        return 200, {"users": users, "unknown": unknown}
 
     def _token(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
         grant = self.codes.pop(form.get("code", ""), None)
@@ -156,12 +190,18 @@ class FakeIdP:
         elif path == "/o/token/":
             raw = request.body or ""
             raw = raw.decode() if isinstance(raw, bytes) else raw
-            status, body = self._token({k: v[0] for k, v in parse_qs(raw).items()})
+            form = {k: v[0] for k, v in parse_qs(raw).items()}
+            if form.get("grant_type") == "client_credentials":
+                status, body = self._client_credentials(request, form)
+            else:
+                status, body = self._token(form)
+        elif request.method == "POST" and path == "/api/service/users/lookup/":
+            status, body = self._lookup(request)
         elif path == "/o/userinfo/":
             status, body = 200, dict(self.userinfo)
         response.status_code = status
         response.headers["Content-Type"] = "application/json"
-        response._content = json.dumps(body).encode()
+        response._content = body if isinstance(body, bytes) else json.dumps(body).encode()
         return response
 
     def urls_called(self, path: str) -> int:

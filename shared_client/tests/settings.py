@@ -17,6 +17,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.admin",
     "sso_client",
+    "tests.testapp",
 ]
 MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -62,10 +63,19 @@ DATABASES = {
         },
     }
 }
+# The legacy database of sso_client.routers.LegacyReadOnlyRouter: another real database.
+DATABASES["legacy"] = {
+    **DATABASES["default"],
+    "NAME": os.path.join(_db_dir, "legacy.sqlite3"),
+    "TEST": {"NAME": os.path.join(_db_dir, "test_legacy.sqlite3")},
+}
 if os.environ.get("DATABASE_URL"):
     import environ
 
-    DATABASES = {"default": environ.Env.db_url_config(os.environ["DATABASE_URL"])}
+    _default = environ.Env.db_url_config(os.environ["DATABASE_URL"])
+    # PostgreSQL: test databases test_<name> and test_<name>_legacy.
+    DATABASES = {"default": _default, "legacy": {**_default, "NAME": f"{_default['NAME']}_legacy"}}
+DATABASE_ROUTERS = ["sso_client.routers.LegacyReadOnlyRouter"]
 
 ISSUER = "https://idp.test/o"
 SSO_CLIENT = {
@@ -73,4 +83,6 @@ SSO_CLIENT = {
     "CLIENT_ID": "shop-client",
     "CLIENT_SECRET": "shop-secret",
     "ACCOUNT_URL": "https://idp.test/account/profile/",
+    "LEGACY_DATABASE": "legacy",
+    "LEGACY_MODELS": ["testapp.LegacyCustomer"],
 }
