@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from oidc import constants
 from oidc.services.clients import client_register
 from oidc.tests.flow import SHOP_A_CALLBACK, SHOP_B_CALLBACK
 
@@ -82,6 +83,19 @@ def shop_b(db):
         backchannel_logout_uri="http://localhost:8002/oidc/backchannel-logout/",
         first_party=True,
         public=False,
+    )
+
+
+@pytest.fixture
+def service_shop(db):
+    """Shop A's client with service scope users:read (its migration tool); (application, secret)."""
+    return client_register(
+        name="Shop A",
+        redirect_uris=[SHOP_A_CALLBACK],
+        post_logout_redirect_uris=["http://localhost:8001/"],
+        first_party=True,
+        public=False,
+        service_scopes=[constants.SCOPE_USERS_READ],
     )
 
 

@@ -88,3 +88,31 @@ class User(AbstractBaseUser, PermissionsMixin):
     def get_short_name(self) -> str:
         """Return the given name, else the email."""
         return self.given_name or self.email
+
+
+class ImportedAccount(models.Model):
+    """Where an account came from: one row of a shop's user table (``manage.py import_users``).
+
+    (source, source_user_id) is the shop's user; several rows point at one user when the same
+    email was imported from several shops. ``digests`` are short digests of the row's imported
+    values as last seen, so a new run changes only what changed at the source since.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="imported_accounts")
+    source = models.CharField(max_length=64, help_text="The name the source was imported under.")
+    source_user_id = models.CharField(max_length=64)
+    created_account = models.BooleanField(
+        default=False, help_text="This row created the account (else it joined an existing one)."
+    )
+    digests = models.JSONField(default=dict, blank=True)
+    imported_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "source_user_id"], name="accounts_imported_source_user_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.source_user_id}"

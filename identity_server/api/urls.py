@@ -9,4 +9,5 @@ app_name = "api"
 urlpatterns = [
     path("me/", views.MeApi.as_view(), name="me"),
     path("users/", views.UserListApi.as_view(), name="users"),
+    path("service/users/lookup/", views.UserLookupApi.as_view(), name="service-users-lookup"),
 ]

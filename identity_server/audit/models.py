@@ -19,6 +19,7 @@ class AuditEvent(models.Model):
         CLIENT_SECRET_ROTATED = "client_secret_rotated", "Client secret rotated"
         CONSENT_GRANTED = "consent_granted", "Application allowed"
         CONSENT_WITHDRAWN = "consent_withdrawn", "Application access withdrawn"
+        USERS_IMPORTED = "users_imported", "Users imported"
 
     kind = models.CharField(max_length=32, choices=Kind.choices, db_index=True)
     actor = models.ForeignKey(

@@ -94,6 +94,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL;",
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Shop databases that manage.py import_users reads are added as `import_<name>` at run time:
+# this router refuses writes and migrations on them.
+DATABASE_ROUTERS = ["accounts.routers.ImportSourceRouter"]
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "/account/login/"
@@ -106,9 +109,17 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 PASSWORD_HASHERS = [
-    # Argon2 is not installed: Django's PBKDF2 stays the hasher for people's passwords.
+    # The first hasher makes every new hash: Django's PBKDF2.
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    # The others only verify hashes imported from shops (manage.py import_users,
+    # docs/user-import.md); Django rehashes with PBKDF2 at the user's first sign-in.
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.BCryptPasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+    # Salted MD5, the last legacy format Django 6.1 still ships, for old shops' hashes.
+    "django.contrib.auth.hashers.MD5PasswordHasher",
     # Client secrets only (OAUTH2_PROVIDER["CLIENT_SECRET_HASHER"]): see oidc/hashers.py.
     "oidc.hashers.ClientSecretHasher",
 ]
@@ -208,6 +219,8 @@ OAUTH2_PROVIDER = {
         "email": "Your email address",
         "phone": "Your phone number",
         "groups": "The groups you belong to",
+        # A service scope (oidc.constants.SERVICE_SCOPES): client credentials grant only.
+        "users:read": "Look up users (service)",
     },
     "DEFAULT_SCOPES": ["openid"],
     # RFC 9700 §2.1.1: PKCE for every client, S256 only.

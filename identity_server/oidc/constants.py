@@ -7,6 +7,11 @@ SCOPE_EMAIL = "email"
 SCOPE_PHONE = "phone"
 SCOPE_GROUPS = "groups"  # not in the spec: the shops map groups to staff rights
 
+# Service scopes: granted to a client acting on its own behalf through the client credentials
+# grant (RFC 6749 §4.4), never to a user's authorization (refused as invalid_scope, §3.3).
+SCOPE_USERS_READ = "users:read"
+SERVICE_SCOPES: frozenset[str] = frozenset({SCOPE_USERS_READ})
+
 CLAIMS_BY_SCOPE: dict[str, tuple[str, ...]] = {
     SCOPE_OPENID: ("sub",),
     SCOPE_PROFILE: (
@@ -62,4 +67,8 @@ AUTH_METHOD_POST = "client_secret_post"
 AUTH_METHOD_NONE = "none"
 
 # The grants this provider offers (RFC 9700 §2.1.2 and §2.4: no implicit, no password grant).
-GRANT_TYPES_SUPPORTED = ("authorization_code", "refresh_token")
+# client_credentials only for a confidential client registered with service scopes.
+GRANT_AUTHORIZATION_CODE = "authorization_code"
+GRANT_REFRESH_TOKEN = "refresh_token"  # noqa: S105 (a grant type)
+GRANT_CLIENT_CREDENTIALS = "client_credentials"
+GRANT_TYPES_SUPPORTED = (GRANT_AUTHORIZATION_CODE, GRANT_REFRESH_TOKEN, GRANT_CLIENT_CREDENTIALS)

@@ -1,8 +1,19 @@
 """IdP sessions, the clients that took part in them, and per-client options."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from oauth2_provider.settings import oauth2_settings
+
+from oidc import constants
+
+
+def validate_service_scopes(value: str) -> None:
+    """Refuse a name that is not a service scope (``oidc.constants.SERVICE_SCOPES``)."""
+    unknown = sorted(set(value.split()) - constants.SERVICE_SCOPES)
+    if unknown:
+        known = ", ".join(sorted(constants.SERVICE_SCOPES))
+        raise ValidationError(f"Unknown service scope: {', '.join(unknown)} (known: {known}).")
 
 
 class ClientOptions(models.Model):
@@ -25,6 +36,15 @@ class ClientOptions(models.Model):
             "Every confidential client may introspect its own."
         ),
     )
+    service_scopes = models.CharField(
+        blank=True,
+        max_length=200,
+        validators=[validate_service_scopes],
+        help_text=(
+            "Space-separated service scopes (e.g. users:read) this confidential client may "
+            "obtain for itself with the client credentials grant (RFC 6749 §4.4)."
+        ),
+    )
 
     class Meta:
         verbose_name = "client options"
@@ -32,6 +52,11 @@ class ClientOptions(models.Model):
 
     def __str__(self) -> str:
         return f"Options of {self.application}"
+
+    @property
+    def service_scope_set(self) -> frozenset[str]:
+        """Return the stored service scopes that are known service scopes."""
+        return frozenset(self.service_scopes.split()) & constants.SERVICE_SCOPES
 
 
 class IdPSession(models.Model):

@@ -80,6 +80,21 @@ def consent_covers(*, user, application: AbstractApplication, scopes: Iterable[s
     return consent is not None and set(scopes) <= consent.scope_set
 
 
+def client_service_scopes(*, application: AbstractApplication) -> frozenset[str]:
+    """Return the service scopes ``application`` may obtain with client credentials.
+
+    Only a confidential authorization-code client holds any (RFC 6749 §4.4: the grant
+    needs client authentication); a public client never does, whatever is stored.
+    """
+    if (
+        application.client_type != AbstractApplication.CLIENT_CONFIDENTIAL
+        or application.authorization_grant_type != AbstractApplication.GRANT_AUTHORIZATION_CODE
+    ):
+        return frozenset()
+    options = ClientOptions.objects.filter(application=application).first()
+    return options.service_scope_set if options else frozenset()
+
+
 def session_grant_for_code(*, code: str, application: AbstractApplication) -> SessionGrant | None:
     """Return the link of a code to its IdP session (one query, by the code)."""
     return (

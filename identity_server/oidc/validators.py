@@ -11,7 +11,12 @@ from oauthlib.oauth2.rfc6749 import errors
 
 from oidc import constants
 from oidc.cors import origin_allowed
-from oidc.selectors import claims_supported, idp_session_for_token_family, user_claims
+from oidc.selectors import (
+    claims_supported,
+    client_service_scopes,
+    idp_session_for_token_family,
+    user_claims,
+)
 from oidc.services.sessions import idp_session_link_grant, idp_session_link_token_family
 from oidc.services.tokens import tokens_revoke_for_replayed_code
 
@@ -70,10 +75,12 @@ class IdPValidator(OAuth2Validator):
     def _check_secret(self, provided_secret, stored_secret) -> bool:
         """Refuse secret authentication for a client that has no secret (a public client).
 
-        DOT compares an empty secret with the empty stored value and lets it pass, which
-        would let any public client act as a confidential one (introspection, say).
+        DOT compares an empty secret with the empty stored value, or with the hash of the
+        empty string it stores for a public client, and lets it pass: any public client would
+        authenticate like a confidential one (introspection, client credentials). No secret
+        is ever empty, so an empty one proves nothing.
         """
-        if not stored_secret:
+        if not stored_secret or not provided_secret:
             return False
         return super()._check_secret(provided_secret, stored_secret)
 
@@ -190,6 +197,51 @@ class IdPValidator(OAuth2Validator):
             idp_session_link_token_family(link=link, token_family=refresh_token.token_family)
         return refresh_token
 
+    # Token endpoint: client credentials (service access)
+
+    def validate_grant_type(self, client_id, grant_type, client, request, *args, **kwargs) -> bool:
+        """Let a client registered with service scopes also use the client credentials grant.
+
+        DOT's Application holds one grant type (authorization code for all of ours); a
+        confidential client with service scopes may besides obtain a token for itself
+        (RFC 6749 §4.4), for those scopes only. A public client never may.
+        """
+        if grant_type != constants.GRANT_CLIENT_CREDENTIALS:
+            return super().validate_grant_type(
+                client_id, grant_type, client, request, *args, **kwargs
+            )
+        scopes = client_service_scopes(application=client)
+        # Only oauthlib's client credentials grant calls this with its grant type, before it
+        # validates the scopes: the mark tells validate_scopes which rules apply.
+        vars(request)[_SERVICE_GRANT_MARK] = scopes
+        return bool(scopes)
+
+    def get_default_scopes(self, client_id, request, *args, **kwargs) -> list[str]:
+        """Without a ``scope``, a client credentials token gets all the client's service scopes.
+
+        RFC 6749 §3.3 lets the server use a default; ``openid`` (the default for users) means
+        nothing without a user.
+        """
+        service = _service_grant_scopes(request)
+        if service is not None:
+            return sorted(service)
+        return super().get_default_scopes(client_id, request, *args, **kwargs)
+
+    def validate_scopes(self, client_id, scopes, client, request, *args, **kwargs) -> bool:
+        """Keep service scopes to the client credentials grant, and user scopes out of it.
+
+        A client credentials request may name only service scopes the client was registered
+        for; an authorization request naming a service scope is refused (``invalid_scope``,
+        RFC 6749 §3.3, §4.1.2.1), so no user's token ever carries one.
+        """
+        requested = set(scopes)
+        service = _service_grant_scopes(request)
+        if service is not None:
+            return bool(requested) and requested <= service
+        if requested & constants.SERVICE_SCOPES:
+            return False
+        return super().validate_scopes(client_id, scopes, client, request, *args, **kwargs)
+
     # Resource endpoints (userinfo, the API)
 
     def validate_bearer_token(self, token, scopes, request) -> bool:
@@ -200,7 +252,9 @@ class IdPValidator(OAuth2Validator):
         if user is not None and not user.is_active:
             request.oauth2_error = _invalid_token("The user of this access token is disabled.")
             return False
-        return True
+        # A client's own token (client credentials) has no user whose claims could be
+        # released (OIDC Core 1.0 §5.3: userinfo is about the authenticated end-user).
+        return user is not None or constants.SCOPE_OPENID not in scopes
 
     def validate_jwt_bearer_token(self, token, scopes, request) -> bool:
         """Refuse an ID token presented as a bearer token.
@@ -211,6 +265,17 @@ class IdPValidator(OAuth2Validator):
         if token:
             request.oauth2_error = _invalid_token("Only access tokens are accepted here.")
         return False
+
+
+# Set by validate_grant_type on a client credentials token request: the client's service scopes.
+# oauthlib's Request answers every query and body parameter as an attribute, so the mark is read
+# from the instance's own attributes, where a parameter of that name cannot put it.
+_SERVICE_GRANT_MARK = "idp_service_grant_scopes"
+
+
+def _service_grant_scopes(request) -> frozenset[str] | None:
+    """Return the client's service scopes in a client credentials token request, else None."""
+    return vars(request).get(_SERVICE_GRANT_MARK)
 
 
 # RFC 7636 §4.2: a code challenge is 43 to 128 unreserved characters.

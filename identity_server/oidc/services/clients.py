@@ -6,13 +6,18 @@ from django.contrib.auth.hashers import check_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from oauth2_provider.generators import generate_client_secret
-from oauth2_provider.models import AbstractApplication, get_application_model
+from oauth2_provider.models import (
+    AbstractApplication,
+    get_access_token_model,
+    get_application_model,
+)
 
 from audit.models import AuditEvent
 from audit.services import audit_event_record
 from oidc.client_uris import client_uri_validate, origins_validate, uris_validate
-from oidc.models import ClientOptions
+from oidc.models import ClientOptions, validate_service_scopes
 
+AccessToken = get_access_token_model()
 Application = get_application_model()
 
 
@@ -45,20 +50,38 @@ def _client_fill(
     application.skip_authorization = first_party
 
 
+def _service_scopes_clean(application: AbstractApplication, service_scopes: Sequence[str]) -> str:
+    """Return the service scopes as stored (sorted, space-separated), or refuse them."""
+    value = " ".join(sorted(set(service_scopes)))
+    validate_service_scopes(value)
+    if value and application.client_type != Application.CLIENT_CONFIDENTIAL:
+        # RFC 6749 §4.4: the client credentials grant is for confidential clients only.
+        raise ValidationError("Only a confidential client can have service scopes.")
+    return value
+
+
 def _options_save(
-    application: AbstractApplication, *, backchannel_logout_uri: str, can_introspect: bool
-) -> None:
+    application: AbstractApplication,
+    *,
+    backchannel_logout_uri: str,
+    can_introspect: bool,
+    service_scopes: Sequence[str],
+) -> ClientOptions:
     if backchannel_logout_uri:
         client_uri_validate(uri=backchannel_logout_uri, label="back-channel logout URI")
     if can_introspect and application.client_type != Application.CLIENT_CONFIDENTIAL:
         raise ValidationError("Only a confidential client can be a resource server.")
-    ClientOptions.objects.update_or_create(
-        application=application,
-        defaults={
-            "backchannel_logout_uri": backchannel_logout_uri,
-            "can_introspect": can_introspect,
-        },
-    )
+    scopes = _service_scopes_clean(application, service_scopes)
+    options, created = ClientOptions.objects.get_or_create(application=application)
+    kept = set(scopes.split())
+    if not created and not set(options.service_scopes.split()) <= kept:
+        # A withdrawn service scope stops working at once, not when the tokens expire.
+        AccessToken.objects.filter(application=application, user__isnull=True).delete()
+    options.backchannel_logout_uri = backchannel_logout_uri
+    options.can_introspect = can_introspect
+    options.service_scopes = scopes
+    options.save()
+    return options
 
 
 def _client_snapshot(application: AbstractApplication) -> tuple:
@@ -85,13 +108,15 @@ def client_register(
     public: bool = False,
     allowed_origins: Sequence[str] = (),
     can_introspect: bool = False,
+    service_scopes: Sequence[str] = (),
     client_id: str | None = None,
     client_secret: str | None = None,
     actor=None,
 ) -> tuple[AbstractApplication, str | None]:
     """Register a client; return it with its plain secret (None for a public client).
 
-    The secret is stored hashed, so this is the only time it can be shown.
+    The secret is stored hashed, so this is the only time it can be shown. A confidential
+    client given ``service_scopes`` may also use the client credentials grant for them.
     """
     application = Application()
     if client_id:
@@ -110,15 +135,20 @@ def client_register(
     application.full_clean(exclude=["client_secret"])
     with transaction.atomic():
         application.save()
-        _options_save(
+        options = _options_save(
             application,
             backchannel_logout_uri=backchannel_logout_uri,
             can_introspect=can_introspect,
+            service_scopes=service_scopes,
         )
         audit_event_record(
             kind=AuditEvent.Kind.CLIENT_REGISTERED,
             actor=actor,
-            data={"client_id": application.client_id, "name": application.name},
+            data={
+                "client_id": application.client_id,
+                "name": application.name,
+                "service_scopes": options.service_scopes.split(),
+            },
         )
     return application, plain_secret
 
@@ -181,6 +211,7 @@ def client_ensure(
             application,
             backchannel_logout_uri=backchannel_logout_uri,
             can_introspect=options.can_introspect if options else False,
+            service_scopes=options.service_scopes.split() if options else (),
         )
         audit_event_record(
             kind=AuditEvent.Kind.CLIENT_UPDATED,
@@ -198,9 +229,14 @@ def client_update(
     backchannel_logout_uri: str | None = None,
     allowed_origins: list[str] | None = None,
     can_introspect: bool | None = None,
+    service_scopes: list[str] | None = None,
     actor=None,
 ) -> AbstractApplication:
-    """Change what is given of a client and keep the rest; the secret is left alone."""
+    """Change what is given of a client and keep the rest; the secret is left alone.
+
+    ``service_scopes`` replaces the client's service scopes (``[]`` clears them); the
+    client credentials tokens of a withdrawn scope are revoked at once.
+    """
     with transaction.atomic():
         application = Application.objects.select_for_update().filter(client_id=client_id).first()
         if application is None:
@@ -223,17 +259,22 @@ def client_update(
         )
         application.full_clean(exclude=["client_secret"])
         application.save()
-        _options_save(
+        options = _options_save(
             application,
             backchannel_logout_uri=keep(
                 backchannel_logout_uri, options.backchannel_logout_uri if options else ""
             ),
             can_introspect=keep(can_introspect, options.can_introspect if options else False),
+            service_scopes=keep(service_scopes, options.service_scopes.split() if options else []),
         )
         audit_event_record(
             kind=AuditEvent.Kind.CLIENT_UPDATED,
             actor=actor,
-            data={"client_id": application.client_id, "name": application.name},
+            data={
+                "client_id": application.client_id,
+                "name": application.name,
+                "service_scopes": options.service_scopes.split(),
+            },
         )
     return application
 

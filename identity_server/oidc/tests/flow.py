@@ -88,3 +88,13 @@ def tokens_get(browser: Client, client_id: str, secret: str, **overrides: str) -
     response = token_exchange(browser, client_id, secret, code, pkce.verifier)
     assert response.status_code == 200, response.content
     return response.json()
+
+
+def client_credentials_token(client_id: str, secret: str, **extra: str):
+    """POST a client credentials grant to /o/token/ (client_secret_basic); return the response."""
+    basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+    return Client().post(
+        "/o/token/",
+        {"grant_type": "client_credentials", **extra},
+        HTTP_AUTHORIZATION=f"Basic {basic}",
+    )

@@ -11,6 +11,8 @@ from oauth2_provider.models import Application
 
 from audit.models import AuditEvent
 from oidc.models import ClientOptions
+from oidc.selectors import client_service_scopes
+from oidc.services.clients import client_register
 
 User = get_user_model()
 pytestmark = pytest.mark.django_db
@@ -236,3 +238,90 @@ def test_a_public_client_cannot_be_a_resource_server():
             "http://localhost:1/cb",
             "--introspect",
         )
+
+
+def test_add_with_a_service_scope_lists_it():
+    """--service-scope is stored on the client's options and shown by list."""
+    data = run(
+        "add", "--name", "Shop C",
+        "--redirect-uri", "http://localhost:8003/oidc/callback/",
+        "--service-scope", "users:read",
+    )  # fmt: skip
+
+    listed = run("list")
+
+    options = ClientOptions.objects.get(application__client_id=data["client_id"])
+    assert options.service_scopes == "users:read"
+    assert [c["service_scopes"] for c in listed] == [["users:read"]]
+    event = AuditEvent.objects.get(kind="client_registered")
+    assert event.data["service_scopes"] == ["users:read"]
+
+
+def test_add_refuses_an_unknown_service_scope():
+    """Only known service scopes: a user scope or a typo is a command error, nothing stored."""
+    with pytest.raises(CommandError, match=r"Unknown service scope: openid \(known: users:read\)"):
+        run(
+            "add", "--name", "X", "--redirect-uri", "http://localhost:1/cb",
+            "--service-scope", "users:read", "--service-scope", "openid",
+        )  # fmt: skip
+
+    assert not Application.objects.exists()
+    assert not ClientOptions.objects.exists()
+
+
+def test_a_public_client_cannot_have_service_scopes():
+    """The client credentials grant needs a secret: a public client is refused."""
+    with pytest.raises(CommandError, match="Only a confidential client can have service scopes"):
+        run(
+            "add", "--name", "X", "--public", "--redirect-uri", "http://localhost:1/cb",
+            "--service-scope", "users:read",
+        )  # fmt: skip
+
+    assert not Application.objects.exists()
+    assert not ClientOptions.objects.exists()
+
+
+def test_update_replaces_and_clears_service_scopes(shop_a):
+    """--service-scope replaces, --no-service-scopes clears; other options are kept."""
+    application, _secret = shop_a
+
+    granted = run("update", application.client_id, "--service-scope", "users:read")
+    kept = run("update", application.client_id, "--name", "Shop A2")
+    cleared = run("update", application.client_id, "--no-service-scopes")
+
+    assert granted["service_scopes"] == ["users:read"]
+    assert kept["service_scopes"] == ["users:read"]
+    assert cleared["service_scopes"] == []
+    assert cleared["backchannel_logout_uri"] == "http://localhost:8001/oidc/backchannel-logout/"
+    assert ClientOptions.objects.get(application=application).service_scopes == ""
+
+
+def test_update_refuses_an_unknown_service_scope(service_shop):
+    """A bad scope on update is a command error and the stored scopes stay."""
+    application, _secret = service_shop
+
+    with pytest.raises(CommandError, match="Unknown service scope: users:write"):
+        run("update", application.client_id, "--service-scope", "users:write")
+
+    assert ClientOptions.objects.get(application=application).service_scopes == "users:read"
+
+
+def test_update_refuses_service_scopes_and_none_together(service_shop):
+    """--service-scope and --no-service-scopes contradict each other: refused, nothing changed."""
+    application, _secret = service_shop
+
+    with pytest.raises(CommandError, match="not allowed with argument"):
+        run("update", application.client_id, "--service-scope", "users:read", "--no-service-scopes")
+
+    assert ClientOptions.objects.get(application=application).service_scopes == "users:read"
+
+
+def test_a_public_client_holds_no_service_scopes_whatever_is_stored(db):
+    """The selector gives a public client no service scope even if the admin stored one."""
+    application, _ = client_register(
+        name="SPA", redirect_uris=["http://localhost:5173/cb"], post_logout_redirect_uris=[],
+        public=True,
+    )  # fmt: skip
+    ClientOptions.objects.filter(application=application).update(service_scopes="users:read")
+
+    assert client_service_scopes(application=application) == frozenset()

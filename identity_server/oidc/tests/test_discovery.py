@@ -22,7 +22,14 @@ def test_discovery_advertises_logout_support():
     assert data["code_challenge_methods_supported"] == ["S256"]
     assert data["response_types_supported"] == ["code"]
     assert {"sub", "sid", "auth_time", "groups", "picture"} <= set(data["claims_supported"])
-    assert set(data["scopes_supported"]) == {"openid", "profile", "email", "phone", "groups"}
+    assert set(data["scopes_supported"]) == {
+        "openid",
+        "profile",
+        "email",
+        "phone",
+        "groups",
+        "users:read",
+    }
 
 
 def test_discovery_issuer_ignores_the_host_header():
@@ -71,7 +78,11 @@ def test_discovery_lists_every_endpoint_and_what_it_accepts(shop_a):
     assert data["request_parameter_supported"] is False
     assert data["request_uri_parameter_supported"] is False
     assert data["prompt_values_supported"] == ["none", "login", "consent"]
-    assert data["grant_types_supported"] == ["authorization_code", "refresh_token"]
+    assert data["grant_types_supported"] == [
+        "authorization_code",
+        "refresh_token",
+        "client_credentials",
+    ]
     assert data["claims_supported"] == sorted(data["claims_supported"])
     assert not {"openid", "profile", "phone"} & set(data["claims_supported"])  # scopes only
 

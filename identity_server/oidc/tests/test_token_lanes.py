@@ -243,10 +243,10 @@ def test_userinfo_without_the_openid_scope_is_insufficient_scope(browser, shop_a
 
 @pytest.mark.parametrize(
     "grant_type",
-    ["urn:ietf:params:oauth:grant-type:device_code", "password", "client_credentials", ""],
+    ["urn:ietf:params:oauth:grant-type:device_code", "password", "implicit", ""],
 )
 def test_grants_not_offered_are_unsupported(shop_a, grant_type):
-    """Only the code and refresh grants exist here: others get unsupported_grant_type."""
+    """Only the code, refresh and client credentials grants exist: others are unsupported."""
     application, secret = shop_a
 
     response = Client().post(

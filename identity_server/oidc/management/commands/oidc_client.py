@@ -9,9 +9,16 @@ from django.core.management.base import BaseCommand, CommandError
 from oauth2_provider.models import get_application_model
 from oauth2_provider.settings import oauth2_settings
 
+from oidc import constants
 from oidc.services.clients import client_register, client_rotate_secret, client_update
 
 Application = get_application_model()
+
+SERVICE_SCOPE_HELP = (
+    "A service scope the client may obtain for itself with the client credentials grant "
+    f"(known: {', '.join(sorted(constants.SERVICE_SCOPES))}). Repeatable; confidential "
+    "clients only."
+)
 
 
 class Command(BaseCommand):
@@ -44,6 +51,13 @@ class Command(BaseCommand):
             action="store_true",
             help="A resource server: may introspect tokens issued to other clients.",
         )
+        add.add_argument(
+            "--service-scope",
+            action="append",
+            default=[],
+            dest="service_scopes",
+            help=SERVICE_SCOPE_HELP,
+        )
         update = sub.add_parser(
             "update", help="Change a client; options not given keep their value."
         )
@@ -61,6 +75,16 @@ class Command(BaseCommand):
         update.add_argument("--no-allowed-origins", action="store_true")
         update.add_argument(
             "--introspect", action=BooleanOptionalAction, default=None, dest="introspect"
+        )
+        service = update.add_mutually_exclusive_group()
+        service.add_argument(
+            "--service-scope",
+            action="append",
+            dest="service_scopes",
+            help=SERVICE_SCOPE_HELP + " Replaces the client's service scopes.",
+        )
+        service.add_argument(
+            "--no-service-scopes", action="store_true", help="Withdraw every service scope."
         )
         sub.add_parser("list", help="List clients (never their secrets).")
         rotate = sub.add_parser("rotate-secret", help="Issue a new secret and print it.")
@@ -85,6 +109,7 @@ class Command(BaseCommand):
             public=options["public"],
             allowed_origins=options["allowed_origins"],
             can_introspect=options["introspect"],
+            service_scopes=options["service_scopes"],
         )
         return {
             "client_id": application.client_id,
@@ -95,6 +120,7 @@ class Command(BaseCommand):
     def handle_update(self, options: dict[str, Any]) -> dict[str, Any]:
         """Change the given fields of a client and print it."""
         origins = [] if options["no_allowed_origins"] else options["allowed_origins"]
+        service_scopes = [] if options["no_service_scopes"] else options["service_scopes"]
         application = client_update(
             client_id=options["client_id"],
             name=options["name"],
@@ -103,6 +129,7 @@ class Command(BaseCommand):
             backchannel_logout_uri=options["backchannel_logout_uri"],
             allowed_origins=origins,
             can_introspect=options["introspect"],
+            service_scopes=service_scopes,
         )
         return _describe(application)
 
@@ -130,4 +157,5 @@ def _describe(app) -> dict[str, Any]:
         "backchannel_logout_uri": getattr(options, "backchannel_logout_uri", ""),
         "allowed_origins": app.allowed_origins.split(),
         "introspect": getattr(options, "can_introspect", False),
+        "service_scopes": options.service_scopes.split() if options else [],
     }
