@@ -37,8 +37,9 @@ fmt: $(INSTALLED) ## Format and autofix with ruff
 check-migrations: $(INSTALLED) ## Fail when a model change has no migration
 	@scripts/check-migrations.sh
 
-bench: $(INSTALLED) ## Benchmarks (medians and ratios)
+bench: $(INSTALLED) ## Benchmarks (medians and ratios): client secrets, user import (100k users)
 	@cd identity_server && ../$(PY) ../scripts/bench.py
+	@$(PY) scripts/bench_import.py
 
 chromium: ## Install Debian's chromium when missing (browser tests)
 	@scripts/ensure-chromium.sh
