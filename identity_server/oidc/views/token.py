@@ -3,20 +3,11 @@
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from oauth2_provider import views as dot_views
-from oauth2_provider.models import get_application_model
 from oauth2_provider.settings import oauth2_settings
 
 from oidc import constants
 from oidc.cors import cors_allow, cors_preflight
 from oidc.views.errors import JsonMethodNotAllowedMixin
-
-Application = get_application_model()
-
-
-def _body_client(request: HttpRequest):
-    """Return the client named by the body's ``client_id`` (browser apps send it there)."""
-    client_id = request.POST.get("client_id")
-    return Application.objects.filter(client_id=client_id).first() if client_id else None
 
 
 def _client_challenge(response: HttpResponse) -> HttpResponse:
@@ -45,7 +36,7 @@ class TokenView(JsonMethodNotAllowedMixin, dot_views.TokenView):
         else:
             with transaction.atomic():
                 response = _client_challenge(self.authorization_flow_token_response(request))
-        return cors_allow(request, response, application=_body_client(request))
+        return cors_allow(request, response, client_id=request.POST.get("client_id", ""))
 
     def options(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         """Answer a browser app's CORS preflight."""
@@ -58,7 +49,9 @@ class RevokeTokenView(JsonMethodNotAllowedMixin, dot_views.RevokeTokenView):
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         """Revoke the token if it belongs to the calling client."""
         response = super().post(request, *args, **kwargs)
-        return cors_allow(request, _client_challenge(response), application=_body_client(request))
+        return cors_allow(
+            request, _client_challenge(response), client_id=request.POST.get("client_id", "")
+        )
 
     def options(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         """Answer a browser app's CORS preflight."""
