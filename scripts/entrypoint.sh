@@ -50,6 +50,8 @@ cd "$repo/$project"
 case $step in
   setup)
     "$python" manage.py migrate --noinput
+    # The database cache table of the embedded CACHE_URL default (nothing for Redis).
+    "$python" manage.py createcachetable
     "$python" manage.py collectstatic --noinput --verbosity 0 ;;
   seed) "$python" manage.py seed_demo ;;
   serve)

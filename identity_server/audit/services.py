@@ -5,13 +5,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from audit.models import AuditEvent
-
-
-def request_ip(request: HttpRequest | None) -> str | None:
-    """Return the client address Django saw (REMOTE_ADDR), or None without a request."""
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
+from config.client_ip import client_ip, user_agent
 
 
 def audit_event_record(
@@ -29,6 +23,7 @@ def audit_event_record(
         kind=kind,
         actor=actor,
         subject_user=subject_user,
-        ip=request_ip(request),
+        ip=client_ip(request),
+        user_agent=user_agent(request),
         data=data or {},
     )

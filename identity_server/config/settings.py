@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     # Third party
     "oauth2_provider",
     "rest_framework",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     # Ours
     "accounts",
     "oidc",
@@ -58,6 +60,8 @@ MIDDLEWARE = [
     "config.middleware.RejectMalformedInputMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Ends IdP sessions that were idle or too old; records when a session was last seen.
+    "accounts.middleware.IdPSessionTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -99,22 +103,43 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 DATABASE_ROUTERS = ["accounts.routers.ImportSourceRouter"]
 
 AUTH_USER_MODEL = "accounts.User"
+# Every password check goes through the sign-in throttle (accounts/backends.py).
+AUTHENTICATION_BACKENDS = ["accounts.backends.ThrottledModelBackend"]
 LOGIN_URL = "/account/login/"
 LOGIN_REDIRECT_URL = "/account/profile/"
 LOGOUT_REDIRECT_URL = "/account/login/"
+# NIST SP 800-63B §3.1.1.2: length, no composition rules, known and context words refused.
+PASSWORD_MIN_LENGTH = 12
+PASSWORD_MAX_LENGTH = 4096  # keeps hashing bounded
+PRODUCT_NAME = env.str("PRODUCT_NAME", default="Identity")
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ["email", "given_name", "family_name", "nickname"]},
+    },
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH},
+    },
+    {
+        "NAME": "accounts.password_validation.MaximumLengthValidator",
+        "OPTIONS": {"max_length": PASSWORD_MAX_LENGTH},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "accounts.password_validation.ContextWordsValidator"},
 ]
+# Argon2id with parameters measured by `make bench` (docs/account-security.md): OWASP's
+# minimum is m=19 MiB, t=2, p=1.
+ARGON2_MEMORY_KIB = env.int("ARGON2_MEMORY_KIB", default=19 * 1024)
+ARGON2_TIME_COST = env.int("ARGON2_TIME_COST", default=2)
+ARGON2_PARALLELISM = 1
 PASSWORD_HASHERS = [
-    # The first hasher makes every new hash: Django's PBKDF2.
+    # The first hasher makes every new hash; Django rehashes older ones at the next sign-in.
+    "accounts.hashers.Argon2idPasswordHasher",
+    # Hashes made before argon2id, and those imported from shops (manage.py import_users,
+    # docs/user-import.md): they verify, then are rehashed.
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
-    # The others only verify hashes imported from shops (manage.py import_users,
-    # docs/user-import.md); Django rehashes with PBKDF2 at the user's first sign-in.
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
     "django.contrib.auth.hashers.BCryptPasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
@@ -123,6 +148,41 @@ PASSWORD_HASHERS = [
     # Client secrets only (OAUTH2_PROVIDER["CLIENT_SECRET_HASHER"]): see oidc/hashers.py.
     "oidc.hashers.ClientSecretHasher",
 ]
+# Password reset links live this long and die at any password change (Django's token).
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=30 * 60)
+# Email verification links (registration, email change) live this long.
+EMAIL_VERIFICATION_MAX_AGE = env.int("EMAIL_VERIFICATION_MAX_AGE", default=3 * 24 * 3600)
+
+# Shared state of every IdP process (sign-in throttle counters, WebAuthn challenges): one
+# CACHE_URL, e.g. redis://127.0.0.1:6379/0. The embedded default is a database table
+# (`manage.py createcachetable`, run by the setup step), shared by the processes of one host.
+CACHES = {"default": env.cache_url("CACHE_URL", default="dbcache://idp_cache")}
+CACHES["default"].setdefault("KEY_PREFIX", env.str("CACHE_KEY_PREFIX", default="idp"))
+
+# The client address: REMOTE_ADDR, unless the request comes from one of these proxies
+# (addresses or networks), whose X-Forwarded-For is then read (config/client_ip.py).
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+
+# Failed sign-ins (docs/account-security.md): a few free tries, then a growing wait between
+# tries, then a temporary lockout; counters forget after SIGN_IN_LOCKOUT_SECONDS of quiet.
+SIGN_IN_FREE_FAILURES = env.int("SIGN_IN_FREE_FAILURES", default=5)
+SIGN_IN_LOCKOUT_FAILURES = env.int("SIGN_IN_LOCKOUT_FAILURES", default=30)
+SIGN_IN_IP_FREE_FAILURES = env.int("SIGN_IN_IP_FREE_FAILURES", default=30)
+SIGN_IN_IP_LOCKOUT_FAILURES = env.int("SIGN_IN_IP_LOCKOUT_FAILURES", default=300)
+SIGN_IN_LOCKOUT_SECONDS = env.int("SIGN_IN_LOCKOUT_SECONDS", default=15 * 60)
+
+# IdP sessions end after this long without a request, and this long after sign-in at most.
+IDP_SESSION_IDLE_SECONDS = env.int("IDP_SESSION_IDLE_SECONDS", default=8 * 3600)
+IDP_SESSION_MAX_AGE_SECONDS = env.int("IDP_SESSION_MAX_AGE_SECONDS", default=7 * 24 * 3600)
+SESSION_COOKIE_AGE = IDP_SESSION_MAX_AGE_SECONDS
+# Email, password and two-step settings ask to sign in again after this long.
+RECENT_AUTH_SECONDS = env.int("RECENT_AUTH_SECONDS", default=5 * 60)
+
+# Two-step sign-in: TOTP apps show this issuer; passkeys are bound to the IdP's host name.
+OTP_TOTP_ISSUER = PRODUCT_NAME
+WEBAUTHN_RP_ID = env.str("WEBAUTHN_RP_ID", default=urlsplit(IDP_URL).hostname or "localhost")
+WEBAUTHN_RP_NAME = PRODUCT_NAME
+WEBAUTHN_ORIGIN = IDP_URL
 
 # Own cookie names: browsers share cookies across the ports of one host, and the shops run
 # on other ports of localhost in development.
@@ -169,6 +229,7 @@ if _email["EMAIL_BACKEND"].endswith("smtp.EmailBackend"):
 elif _email["EMAIL_BACKEND"].endswith("filebased.EmailBackend"):
     _email_options = {"file_path": _email["EMAIL_FILE_PATH"]}
 MAILERS = {"default": {"BACKEND": _email["EMAIL_BACKEND"], "OPTIONS": _email_options}}
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Identity <no-reply@localhost>")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

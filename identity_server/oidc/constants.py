@@ -31,6 +31,8 @@ CLAIMS_BY_SCOPE: dict[str, tuple[str, ...]] = {
 # authenticated (OIDC Core 1.0 §2).
 CLAIM_SID = "sid"
 CLAIM_AUTH_TIME = "auth_time"
+CLAIM_AMR = "amr"
+CLAIM_ACR = "acr"
 
 # OIDC Back-Channel Logout 1.0 §2.4: the one event a logout token carries.
 BACKCHANNEL_LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
@@ -38,11 +40,23 @@ BACKCHANNEL_LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
 LOGOUT_TOKEN_TYP = "logout+jwt"  # noqa: S105 (a media type)
 LOGOUT_TOKEN_LIFETIME_SECONDS = 120
 
+# RFC 8176 authentication method references (the ID token's amr) and our two acr values:
+# one factor, or several (a shop asks for the latter with acr_values to step up).
+AMR_PASSWORD = "pwd"  # noqa: S105 (a method name)
+AMR_OTP = "otp"
+AMR_HARDWARE_KEY = "hwk"
+AMR_MFA = "mfa"
+ACR_SINGLE_FACTOR = "urn:sso:acr:1fa"
+ACR_MFA = "urn:sso:acr:mfa"
+ACR_VALUES_SUPPORTED = (ACR_SINGLE_FACTOR, ACR_MFA)
+
 # Django session keys set at sign-in.
 SESSION_SID_KEY = "idp_sid"
 # The time of the last sign-in, seconds since the epoch (a float: prompt=login compares it with
 # the moment it asked for a new sign-in).
 SESSION_AUTH_TIME_KEY = "idp_auth_time"
+# The amr of the last sign-in (a list).
+SESSION_AMR_KEY = "idp_amr"
 
 # OIDC Core 1.0 §3.1.2.1: the prompt values this provider honours.
 PROMPT_NONE = "none"

@@ -68,6 +68,12 @@ class IdPSession(models.Model):
     )
     session_key = models.CharField(max_length=64, blank=True, db_index=True)
     auth_time = models.DateTimeField()
+    # RFC 8176 methods of the last sign-in (pwd, otp, hwk, mfa): ID tokens' amr and acr.
+    amr = models.JSONField(default=list, blank=True)
+    # What the account's sessions page shows.
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    last_seen = models.DateTimeField(null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     ended_at = models.DateTimeField(null=True, blank=True)
 

@@ -57,12 +57,17 @@ class IdPValidator(OAuth2Validator):
         return claims_supported()
 
     def get_id_token_dictionary(self, token, token_handler, request):
-        """Add ``sid`` and the time the user really signed in (OIDC Core 1.0 §2)."""
+        """Add ``sid``, when and how the user really signed in (OIDC Core 1.0 §2, RFC 8176)."""
         claims, expiration_time = super().get_id_token_dictionary(token, token_handler, request)
         session = getattr(request, "idp_session", None)
         if session is not None:
             claims[constants.CLAIM_SID] = session.sid
             claims[constants.CLAIM_AUTH_TIME] = int(session.auth_time.timestamp())
+            amr = list(session.amr or [constants.AMR_PASSWORD])
+            claims[constants.CLAIM_AMR] = amr
+            claims[constants.CLAIM_ACR] = (
+                constants.ACR_MFA if constants.AMR_MFA in amr else constants.ACR_SINGLE_FACTOR
+            )
         return claims, expiration_time
 
     def _authenticate_basic_auth(self, request) -> bool:

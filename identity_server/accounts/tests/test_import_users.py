@@ -92,7 +92,7 @@ def test_an_unusable_password_is_imported_unusable_and_reported(shop_a):
 
 @pytest.mark.parametrize("algorithm", ["pbkdf2_sha256", "argon2", "bcrypt_sha256", "scrypt"])
 def test_sign_in_with_the_shop_password_upgrades_the_hash(shop_a, algorithm):
-    """The old password signs in at /account/login/, and the hash becomes default PBKDF2."""
+    """The old password signs in at /account/login/, and the hash becomes our argon2id."""
     run(("a", shop_a))
     email = f"{algorithm.replace('_', '')}@example.com"
     old_hash = User.objects.get(email=email).password
@@ -104,8 +104,8 @@ def test_sign_in_with_the_shop_password_upgrades_the_hash(shop_a, algorithm):
     new_hash = User.objects.get(email=email).password
     assert response.status_code == 302
     assert new_hash != old_hash
-    assert get_hasher("default").algorithm == "pbkdf2_sha256"
-    assert new_hash.startswith(f"pbkdf2_sha256${get_hasher('default').iterations}$")
+    assert get_hasher("default").algorithm == "argon2"
+    assert new_hash.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
 
 
 def test_check_password_rehashes_and_saves_for_our_user_model(shop_a):
@@ -114,11 +114,11 @@ def test_check_password_rehashes_and_saves_for_our_user_model(shop_a):
     user = User.objects.get(email="argon2@example.com")
 
     assert user.check_password("wrong") is False
-    assert user.password.startswith("argon2$")
+    assert user.password.startswith("argon2$argon2id$v=19$m=1024,t=1,p=8$")  # the shop's cost
     assert user.check_password("pw-argon2") is True
 
     user.refresh_from_db()
-    assert user.password.startswith("pbkdf2_sha256$")
+    assert user.password.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
     assert user.check_password("pw-argon2") is True
 
 

@@ -12,6 +12,7 @@ from oauth2_provider.models import AbstractApplication, AbstractGrant
 
 from audit.models import AuditEvent
 from audit.services import audit_event_record
+from config.client_ip import client_ip, user_agent
 from oidc import constants
 from oidc.models import IdPSession, SessionClient, SessionGrant
 from oidc.services.backchannel import backchannel_logout_schedule
@@ -35,8 +36,15 @@ def idp_session_start(*, request: HttpRequest, user) -> IdPSession:
     if session is None:
         # OIDC Back-Channel Logout 1.0 §2.1: sid is an opaque, unguessable string.
         session = IdPSession(sid=secrets.token_urlsafe(32), user=user)
+    # accounts.services.signin sets the methods; a sign-in by another path (a test client's
+    # force_login) counts as a password.
+    amr = list(getattr(request, "idp_amr", None) or [constants.AMR_PASSWORD])
     session.session_key = request.session.session_key or ""
     session.auth_time = now
+    session.amr = amr
+    session.ip = client_ip(request)
+    session.user_agent = user_agent(request)
+    session.last_seen = now
     with transaction.atomic():
         session.save()
         audit_event_record(
@@ -44,10 +52,11 @@ def idp_session_start(*, request: HttpRequest, user) -> IdPSession:
             actor=user,
             subject_user=user,
             request=request,
-            data={"sid": session.sid},
+            data={"sid": session.sid, "amr": amr},
         )
     request.session[constants.SESSION_SID_KEY] = session.sid
     request.session[constants.SESSION_AUTH_TIME_KEY] = now.timestamp()
+    request.session[constants.SESSION_AMR_KEY] = amr
     return session
 
 
