@@ -227,7 +227,12 @@ if _email["EMAIL_BACKEND"].endswith("smtp.EmailBackend"):
         "use_ssl": _email.get("EMAIL_USE_SSL", False),
     }
 elif _email["EMAIL_BACKEND"].endswith("filebased.EmailBackend"):
-    _email_options = {"file_path": _email["EMAIL_FILE_PATH"]}
+    # filemail:///abs/path is absolute (django-environ drops its leading slash); another
+    # path is relative to VAR_DIR. Each connection writes one file of messages there.
+    _mail_dir = _email["EMAIL_FILE_PATH"] or "mail"
+    if env.str("EMAIL_URL").startswith("filemail:///"):
+        _mail_dir = "/" + _mail_dir.lstrip("/")
+    _email_options = {"file_path": str(VAR_DIR / _mail_dir)}
 MAILERS = {"default": {"BACKEND": _email["EMAIL_BACKEND"], "OPTIONS": _email_options}}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Identity <no-reply@localhost>")
 

@@ -73,6 +73,11 @@ class Stack:
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
 
     @property
+    def mail_dir(self) -> Path:
+        """Where the identity server writes its mails (Django's file backend)."""
+        return self.var_dir / "mail"
+
+    @property
     def idp(self) -> str:
         return self.urls["identity_server"]
 
@@ -150,6 +155,15 @@ class Stack:
                 process.kill()
 
 
+def redis_answers(host: str = "127.0.0.1", port: int = 6379) -> bool:
+    """Return whether a Redis server accepts connections (it does on the machines and CI)."""
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
 def stack_create(*, var_dir: Path, log_dir: Path, databases: PostgresDatabases | None) -> Stack:
     """Prepare a stack on free ports with fresh secrets and databases (not started)."""
     dev_env = dev_env_ensure(var_dir)
@@ -158,6 +172,11 @@ def stack_create(*, var_dir: Path, log_dir: Path, databases: PostgresDatabases |
         old_log.unlink()
     env = {key: value for key, value in os.environ.items() if not key.endswith("DATABASE_URL")}
     env.update(VAR_DIR=str(var_dir), BIND="127.0.0.1", WEB_WORKERS="2", WEB_THREADS="8")
+    # Real mail, written to files the tests read (support/mail.py); the throttle's counters in
+    # Redis when it answers, else in the database cache (the embedded default).
+    env.update(EMAIL_URL=f"filemail://{var_dir / 'mail'}", CACHE_KEY_PREFIX=f"e2e-{secrets.token_hex(4)}")
+    if redis_answers():
+        env["CACHE_URL"] = "redis://127.0.0.1:6379/0"
     stack = Stack(var_dir=var_dir, log_dir=log_dir, env=env, dev_env=dev_env)
     for project in PROJECTS:
         prefix = PREFIXES[project]
