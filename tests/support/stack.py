@@ -174,7 +174,9 @@ def stack_create(*, var_dir: Path, log_dir: Path, databases: PostgresDatabases |
     env.update(VAR_DIR=str(var_dir), BIND="127.0.0.1", WEB_WORKERS="2", WEB_THREADS="8")
     # Real mail, written to files the tests read (support/mail.py); the throttle's counters in
     # Redis when it answers, else in the database cache (the embedded default).
-    env.update(EMAIL_URL=f"filemail://{var_dir / 'mail'}", CACHE_KEY_PREFIX=f"e2e-{secrets.token_hex(4)}")
+    env.update(
+        EMAIL_URL=f"filemail://{var_dir / 'mail'}", CACHE_KEY_PREFIX=f"e2e-{secrets.token_hex(4)}"
+    )
     if redis_answers():
         env["CACHE_URL"] = "redis://127.0.0.1:6379/0"
     stack = Stack(var_dir=var_dir, log_dir=log_dir, env=env, dev_env=dev_env)
