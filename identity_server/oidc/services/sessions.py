@@ -89,13 +89,16 @@ def idp_session_end(*, request: HttpRequest, user) -> IdPSession | None:
     return session
 
 
-def idp_sessions_end_for_user(*, user) -> int:
-    """End every open IdP session of a user, revoke their tokens, delete their Django sessions.
+def idp_sessions_end_for_user(*, user, except_sid: str | None = None) -> int:
+    """End the open IdP sessions of a user, revoke their tokens, delete their Django sessions.
 
-    Used when an account is deactivated. The caller holds the transaction; the back-channel
+    Used when an account is deactivated or its password changes (``except_sid``: the browser
+    that changed it stays signed in). The caller holds the transaction; the back-channel
     logout tokens go out after it commits.
     """
-    sessions = list(IdPSession.objects.filter(user=user, ended_at__isnull=True))
+    sessions = list(
+        IdPSession.objects.filter(user=user, ended_at__isnull=True).exclude(sid=except_sid or "")
+    )
     if not sessions:
         return 0
     session_ids = [s.pk for s in sessions]
