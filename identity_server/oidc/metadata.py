@@ -62,6 +62,8 @@ def provider_metadata() -> dict[str, Any]:
         "request_parameter_supported": False,
         "request_uri_parameter_supported": False,
         "prompt_values_supported": list(constants.PROMPT_VALUES_SUPPORTED),
+        # acr_values: ACR_MFA asks for a two-factor sign-in (step-up); ID tokens say which.
+        "acr_values_supported": list(constants.ACR_VALUES_SUPPORTED),
         # RFC 9207: `iss` in every authorization response, errors included.
         "authorization_response_iss_parameter_supported": True,
         "backchannel_logout_supported": True,

@@ -70,7 +70,8 @@ def user_claims(*, user, scopes: Iterable[str]) -> dict[str, Any]:
 def claims_supported() -> list[str]:
     """Return the names of the claims this provider can release, sorted (discovery)."""
     names = {name for names in constants.CLAIMS_BY_SCOPE.values() for name in names}
-    names |= {constants.CLAIM_SID, constants.CLAIM_AUTH_TIME, "iss", "aud", "exp", "iat", "nonce"}
+    names |= {constants.CLAIM_SID, constants.CLAIM_AUTH_TIME, constants.CLAIM_AMR}
+    names |= {constants.CLAIM_ACR, "iss", "aud", "exp", "iat", "nonce"}
     return sorted(names)
 
 

@@ -144,6 +144,7 @@ class AuthorizeView(AuthorizationView):
             prompt=prompt,
             max_age=int(max_age_text) if max_age_text is not None else None,
             hint_sub=hint_claims.get("sub") if hint_claims else None,
+            mfa_asked=constants.ACR_MFA in request.GET.get("acr_values", "").split(),
         ):
             if constants.PROMPT_NONE in prompt:
                 return self._error(
@@ -240,12 +241,17 @@ class AuthorizeView(AuthorizationView):
         prompt: set[str],
         max_age: int | None,
         hint_sub: str | None,
+        mfa_asked: bool,
     ) -> bool:
-        """Return whether a fresh password is needed before a code may go out.
+        """Return whether a fresh sign-in is needed before a code may go out.
 
         A request that comes back with our stamp proves a new sign-in only if the sign-in
         happened after the stamp was issued: following the sign-in page's ``next`` link
-        without signing in leads straight back to it.
+        without signing in leads straight back to it. ``acr_values`` asking for two factors
+        (step-up) sends a single-factor session to sign in again; the sign-in asks every
+        user who has a second factor for it, so the new session's amr has ``mfa`` unless the
+        user has none, which the ID token's ``acr`` then tells the client (OIDC Core 1.0
+        §3.1.2.1: acr_values is a voluntary request; the client decides).
         """
         auth_time = request.session.get(constants.SESSION_AUTH_TIME_KEY)
         if not isinstance(auth_time, int | float):
@@ -253,6 +259,10 @@ class AuthorizeView(AuthorizationView):
         if constants.REAUTH_PARAM in request.GET:
             asked_at = _reauth_stamp_time(request)
             return asked_at is None or auth_time < asked_at
+        if mfa_asked and constants.AMR_MFA not in request.session.get(
+            constants.SESSION_AMR_KEY, []
+        ):
+            return True
         # OIDC Core 1.0 §3.1.2.1: max_age=0 asks for a new sign-in, like prompt=login.
         if constants.PROMPT_LOGIN in prompt or max_age == 0:
             return True
