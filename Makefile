@@ -37,7 +37,8 @@ fmt: $(INSTALLED) ## Format and autofix with ruff
 check-migrations: $(INSTALLED) ## Fail when a model change has no migration
 	@scripts/check-migrations.sh
 
-bench: $(INSTALLED) ## Benchmarks (medians and ratios): client secrets, user import (100k users)
+bench: $(INSTALLED) ## Benchmarks (medians and ratios): passwords, client secrets, user import (100k users)
+	@cd identity_server && ../$(PY) ../scripts/bench_passwords.py
 	@cd identity_server && ../$(PY) ../scripts/bench.py
 	@$(PY) scripts/bench_import.py
 
