@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.test import Client
 
 from oidc import constants
@@ -29,6 +30,12 @@ def _test_settings(settings, tmp_path: Path) -> None:
         "django.contrib.auth.hashers.MD5PasswordHasher",
         "oidc.hashers.ClientSecretHasher",
     ]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Start each test with an empty cache: the sign-in throttle counts failures there."""
+    cache.clear()
 
 
 @pytest.fixture

@@ -17,6 +17,16 @@ for port in "${ports[@]}"; do
 done
 
 "$repo/.venv/bin/python" "$repo/scripts/bootstrap.py" --var-dir "$VAR_DIR"
+# The identity server's mail (verification, reset links) goes to files under $VAR_DIR/mail,
+# unless IDP_EMAIL_URL is set in the environment or in dev.env.
+if [ -z "${IDP_EMAIL_URL:-}" ] && ! grep -q '^IDP_EMAIL_URL=.' "$VAR_DIR/dev.env" 2>/dev/null; then
+  mail_dir=$(cd "$VAR_DIR" && pwd)/mail
+  mkdir -p "$mail_dir"
+  export IDP_EMAIL_URL="filemail://$mail_dir"
+  mail_note="written to files in $mail_dir (one file per sending connection)"
+else
+  mail_note="sent through IDP_EMAIL_URL"
+fi
 for project in "${projects[@]}"; do
   echo "==> $project: migrate, static files, demo data"
   "$entry" "$project" setup
@@ -43,11 +53,16 @@ idp=${IDP_URL:-http://localhost:${IDP_PORT:-8000}}
 shop_a=${SHOP_A_URL:-http://localhost:${SHOP_A_PORT:-8001}}
 shop_b=${SHOP_B_URL:-http://localhost:${SHOP_B_PORT:-8002}}
 "$repo/.venv/bin/python" "$repo/scripts/wait_ready.py" "$idp" "$shop_a" "$shop_b" || stop 1
+# Every 5 minutes, end the IdP sessions whose browser never came back (idle or past their
+# lifetime): the shops are told by back-channel logout.
+(while sleep 300; do "$entry" identity_server manage end_expired_sessions >/dev/null || true; done) &
+pids+=($!)
 cat <<MSG
 
   Identity server  $idp   (admin: $idp/admin/)
   Shop A           $shop_a
   Shop B           $shop_b
+  Mail             $mail_note
 
   Demo customer    alice@example.com / demo-alice-pass
   Demo admin       admin@example.com / demo-admin-pass   (staff at the identity server and both shops)

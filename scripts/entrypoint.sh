@@ -4,8 +4,8 @@
 #
 #   scripts/entrypoint.sh identity_server|project_a|project_b setup|seed|serve|manage [ARGS...]
 #
-# setup: migrate and collect static files; seed: demo data (idempotent); serve: gunicorn on
-# $BIND:$PORT; manage: any manage.py command.
+# setup: migrate and collect static files; seed: demo data (idempotent; demo accounts on dev
+# stacks only); serve: gunicorn on $BIND:$PORT; manage: any manage.py command.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 [ $# -ge 2 ] || { sed -n '5p' "$0" >&2; exit 2; }
@@ -36,6 +36,8 @@ export SHOP_B_URL=${SHOP_B_URL:-http://localhost:${SHOP_B_PORT:-8002}}
 own() { local stack="${prefix}_$1"; if [ -n "${!stack:-}" ]; then export "$2=${!stack}"; fi; }
 own SECRET_KEY SECRET_KEY
 own DATABASE_URL DATABASE_URL
+own EMAIL_URL EMAIL_URL
+own CACHE_URL CACHE_URL
 if [ "$prefix" != IDP ]; then
   own CLIENT_ID SSO_CLIENT_ID
   own CLIENT_SECRET SSO_CLIENT_SECRET
@@ -53,7 +55,12 @@ case $step in
     # The database cache table of the embedded CACHE_URL default (nothing for Redis).
     "$python" manage.py createcachetable
     "$python" manage.py collectstatic --noinput --verbosity 0 ;;
-  seed) "$python" manage.py seed_demo ;;
+  seed)
+    # Demo accounts (published passwords) only on a dev stack, one that runs on the generated
+    # secrets of var/dev.env (make run, docker compose, the e2e tests); SEED_DEMO_USERS=0 or 1
+    # decides otherwise. The shops ignore it.
+    if [ -z "${SEED_DEMO_USERS+set}" ] && [ -f "$VAR_DIR/dev.env" ]; then export SEED_DEMO_USERS=1; fi
+    "$python" manage.py seed_demo ;;
   serve)
     exec "$python" -m gunicorn config.wsgi --bind "${BIND:-127.0.0.1}:$PORT" \
       --workers "${WEB_WORKERS:-2}" --threads "${WEB_THREADS:-8}" --timeout 30 --graceful-timeout 5 \

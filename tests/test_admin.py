@@ -1,30 +1,40 @@
-"""An admin manages accounts in the identity server's admin."""
+"""An admin manages accounts and clients in the identity server's admin."""
 
 from urllib.parse import urljoin
 
+import pytest
+from support.two_step import staff_admin_client
 from support.web import WebClient, sign_in_at_shop
 
 ADMIN_EMAIL, ADMIN_PASSWORD = "admin@example.com", "demo-admin-pass"
+NEW_PASSWORD = "set-by-the-admin-2024"
 
 
-def admin_client(stack) -> WebClient:
-    client = WebClient()
-    client.get(f"{stack.idp}/admin/login/?next=/admin/")
-    client.submit({"username": ADMIN_EMAIL, "password": ADMIN_PASSWORD}, form="form#login-form")
-    assert client.last.url == f"{stack.idp}/admin/", client.last.text[:500]
-    return client
+@pytest.fixture
+def admin(stack, make_customer) -> WebClient:
+    """A superuser in the identity admin, signed in with a password and an app code."""
+    return staff_admin_client(stack, make_customer("Ada", "Admin"))
 
 
-def test_admin_finds_edits_and_deactivates_a_user_who_then_cannot_sign_in(stack, customer):
+def user_change_page(admin: WebClient, stack, email: str):
+    """Find a user in the admin by email and open their change page."""
+    results = admin.get(f"{stack.idp}/admin/accounts/user/", params={"q": email})
+    row = admin.page().select_one("#result_list tbody tr th a")
+    assert row is not None and email in results.text
+    return admin.get(urljoin(results.url, row["href"]))
+
+
+def signed_in_at_shop(client: WebClient, shop: str) -> bool:
+    client.get(f"{shop}/")
+    return client.page().select_one(".user-name") is not None
+
+
+def test_admin_finds_edits_and_deactivates_a_user_who_then_cannot_sign_in(stack, customer, admin):
     """Deactivated in the IdP admin, a customer is signed out and can sign in at neither shop."""
     shopper = WebClient()
     sign_in_at_shop(shopper, stack.shop_a, customer.email, customer.password)
     assert shopper.page().select_one(".user-name") is not None
-    admin = admin_client(stack)
-    results = admin.get(f"{stack.idp}/admin/accounts/user/", params={"q": customer.email})
-    row = admin.page().select_one("#result_list tbody tr th a")
-    assert row is not None and customer.email in results.text
-    admin.get(urljoin(results.url, row["href"]))
+    user_change_page(admin, stack, customer.email)
 
     saved = admin.submit(
         {"nickname": "deactivated-by-admin"}, form="form#user_form", untick=("is_active",)
@@ -47,9 +57,8 @@ def test_admin_finds_edits_and_deactivates_a_user_who_then_cannot_sign_in(stack,
         assert client.page().select_one(".user-name") is None
 
 
-def test_admin_sees_oauth_clients_with_secrets_masked(stack):
+def test_admin_sees_oauth_clients_with_secrets_masked(stack, admin):
     """The clients list shows both shops and never a client secret."""
-    admin = admin_client(stack)
     secrets = [stack.client_credentials(shop)[1] for shop in ("SHOP_A", "SHOP_B")]
     listing = admin.get(f"{stack.idp}/admin/oauth2_provider/application/")
     assert "shop-a" in listing.text and "shop-b" in listing.text
@@ -85,3 +94,95 @@ def test_a_customer_is_kept_out_of_the_shop_admin(stack, customer):
     assert response.status_code == 403
     assert response.url.startswith(f"{stack.shop_a}/admin/login/")
     assert client.page().select_one("#result_list") is None
+
+
+def test_a_password_the_admin_sets_signs_the_user_out_of_every_shop(stack, customer, admin):
+    """Reset from the admin: the customer's shop sessions end; only the new password works."""
+    shopper = WebClient()
+    sign_in_at_shop(shopper, stack.shop_a, customer.email, customer.password)
+    sign_in_at_shop(shopper, stack.shop_b, customer.email, customer.password)
+    assert signed_in_at_shop(shopper, stack.shop_a) and signed_in_at_shop(shopper, stack.shop_b)
+    change_page = user_change_page(admin, stack, customer.email)
+    reset = admin.page().find("a", href=lambda href: href and href.endswith("/password/"))
+    admin.get(urljoin(change_page.url, reset["href"]))
+
+    saved = admin.submit(
+        {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD}, form="form#user_form"
+    )
+
+    assert "Password changed." in saved.text, saved.text[:3000]
+    assert not signed_in_at_shop(shopper, stack.shop_a)
+    assert not signed_in_at_shop(shopper, stack.shop_b)
+    assert shopper.get(f"{stack.idp}/account/").url.startswith(f"{stack.idp}/account/login/")
+    old = WebClient()
+    sign_in_at_shop(old, stack.shop_a, customer.email, customer.password)
+    assert not signed_in_at_shop(old, stack.shop_a)
+    new = WebClient()
+    sign_in_at_shop(new, stack.shop_a, customer.email, NEW_PASSWORD)
+    assert signed_in_at_shop(new, stack.shop_a)
+
+
+def test_end_all_sessions_signs_the_user_out_of_every_shop(stack, customer, admin):
+    """The change page's "End all sessions" asks, then signs the customer out everywhere."""
+    shopper = WebClient()
+    sign_in_at_shop(shopper, stack.shop_a, customer.email, customer.password)
+    assert signed_in_at_shop(shopper, stack.shop_a)
+    change_page = user_change_page(admin, stack, customer.email)
+    button = admin.page().find("a", string="End all sessions")
+    admin.get(urljoin(change_page.url, button["href"]))
+
+    ended = admin.submit(form="#content form[method=post]")
+
+    assert "1 session(s) ended" in ended.text, ended.text[:3000]
+    assert not signed_in_at_shop(shopper, stack.shop_a)
+    again = WebClient()
+    sign_in_at_shop(again, stack.shop_a, customer.email, customer.password)
+    assert signed_in_at_shop(again, stack.shop_a), "the password still works"
+
+
+def test_adding_an_application_shows_its_secret_once(stack, admin):
+    """Add → the secret is on the next page, stored hashed, and never shown again."""
+    admin.get(f"{stack.idp}/admin/oauth2_provider/application/add/")
+    form = {
+        "name": "Shop C",
+        "redirect_uris": "http://localhost:8003/oidc/callback/",
+        "post_logout_redirect_uris": "http://localhost:8003/",
+    }
+
+    shown = admin.submit(form, form="form#application_form")
+
+    secret_input = admin.page().select_one("input.new-secret")
+    assert secret_input is not None, shown.text[:3000]
+    secret = secret_input["value"]
+    assert "will not be shown again" in shown.text
+    assert secret not in admin.get(shown.url).text
+    listing = admin.get(f"{stack.idp}/admin/oauth2_provider/application/", params={"q": "Shop C"})
+    detail = admin.get(urljoin(listing.url, admin.page().select_one("#result_list th a")["href"]))
+    assert secret not in detail.text
+    verified = stack.shell(
+        "identity_server",
+        "from django.contrib.auth.hashers import check_password; "
+        "from oauth2_provider.models import Application; "
+        "a = Application.objects.get(name='Shop C'); "
+        f"print(check_password({secret!r}, a.client_secret), {secret!r} in a.client_secret)",
+    )
+    assert verified.splitlines()[-1] == "True False"
+
+
+def test_an_invalid_redirect_uri_is_a_form_error(stack, admin):
+    """A wildcard redirect URI is refused on the form, with the reason; nothing is added."""
+    admin.get(f"{stack.idp}/admin/oauth2_provider/application/add/")
+
+    refused = admin.submit(
+        {"name": "Shop W", "redirect_uris": "http://*.localhost/cb"}, form="form#application_form"
+    )
+
+    assert refused.status_code == 200
+    errors = admin.page().select_one(".errorlist")
+    assert errors is not None and "wildcards are not allowed" in errors.get_text()
+    count = stack.shell(
+        "identity_server",
+        "from oauth2_provider.models import Application; "
+        "print(Application.objects.filter(name='Shop W').count())",
+    )
+    assert count.splitlines()[-1] == "0"

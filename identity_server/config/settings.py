@@ -25,6 +25,10 @@ if not SECRET_KEY:
     SECRET_KEY = "insecure-debug-only-key"  # noqa: S105 (only ever used with DEBUG)
 
 VAR_DIR = Path(env.str("VAR_DIR", default=str(REPO_DIR / "var")))
+# `manage.py seed_demo` creates the demo accounts, whose passwords are published, only when
+# this is on: a dev stack (scripts/entrypoint.sh sets it where var/dev.env holds generated
+# dev secrets) or DEBUG. Production seeds none.
+SEED_DEMO_USERS = env.bool("SEED_DEMO_USERS", default=DEBUG)
 IDP_URL = env.str("IDP_URL", default="http://localhost:8000").rstrip("/")
 IDP_IS_HTTPS = urlsplit(IDP_URL).scheme == "https"
 
@@ -33,7 +37,8 @@ CSRF_TRUSTED_ORIGINS = [IDP_URL]
 
 INSTALLED_APPS = [
     # Django
-    "django.contrib.admin",
+    # django.contrib.admin, its site open to staff signed in with two factors only.
+    "accounts.admin_config.IdentityAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -152,19 +157,26 @@ PASSWORD_HASHERS = [
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=30 * 60)
 # Email verification links (registration, email change) live this long.
 EMAIL_VERIFICATION_MAX_AGE = env.int("EMAIL_VERIFICATION_MAX_AGE", default=3 * 24 * 3600)
+# At most one mail of a kind (verification, reset, "someone used your address") to one
+# address this often, so nobody can flood an inbox through the account pages.
+ACCOUNT_MAIL_INTERVAL_SECONDS = env.int("ACCOUNT_MAIL_INTERVAL_SECONDS", default=60)
 
 # Shared state of every IdP process (sign-in throttle counters, WebAuthn challenges): one
 # CACHE_URL, e.g. redis://127.0.0.1:6379/0. The embedded default is a database table
 # (`manage.py createcachetable`, run by the setup step), shared by the processes of one host.
-CACHES = {"default": env.cache_url("CACHE_URL", default="dbcache://idp_cache")}
+CACHES = {
+    "default": env.cache_url_config(env.str("CACHE_URL", default="") or "dbcache://idp_cache")
+}
 CACHES["default"].setdefault("KEY_PREFIX", env.str("CACHE_KEY_PREFIX", default="idp"))
 
 # The client address: REMOTE_ADDR, unless the request comes from one of these proxies
 # (addresses or networks), whose X-Forwarded-For is then read (config/client_ip.py).
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
-# Failed sign-ins (docs/account-security.md): a few free tries, then a growing wait between
-# tries, then a temporary lockout; counters forget after SIGN_IN_LOCKOUT_SECONDS of quiet.
+# Failed sign-ins, counted per account and per client IP (docs/account-security.md): the first
+# *_FREE_FAILURES cost nothing; each later one makes the next try wait 1, 2, 4... s (at most
+# SIGN_IN_LOCKOUT_SECONDS); from *_LOCKOUT_FAILURES on, each one locks for
+# SIGN_IN_LOCKOUT_SECONDS. A count is forgotten SIGN_IN_LOCKOUT_SECONDS after its wait ends.
 SIGN_IN_FREE_FAILURES = env.int("SIGN_IN_FREE_FAILURES", default=5)
 SIGN_IN_LOCKOUT_FAILURES = env.int("SIGN_IN_LOCKOUT_FAILURES", default=30)
 SIGN_IN_IP_FREE_FAILURES = env.int("SIGN_IN_IP_FREE_FAILURES", default=30)
@@ -180,7 +192,11 @@ RECENT_AUTH_SECONDS = env.int("RECENT_AUTH_SECONDS", default=5 * 60)
 
 # Two-step sign-in: TOTP apps show this issuer; passkeys are bound to the IdP's host name.
 OTP_TOTP_ISSUER = PRODUCT_NAME
-WEBAUTHN_RP_ID = env.str("WEBAUTHN_RP_ID", default=urlsplit(IDP_URL).hostname or "localhost")
+# django-otp's own per-device delay off: wrong codes count in the sign-in throttle above.
+OTP_TOTP_THROTTLE_FACTOR = 0
+# django-otp's admin would show every user's TOTP secret and QR code to any staff member.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+WEBAUTHN_RP_ID = env.str("WEBAUTHN_RP_ID", default="") or urlsplit(IDP_URL).hostname or "localhost"
 WEBAUTHN_RP_NAME = PRODUCT_NAME
 WEBAUTHN_ORIGIN = IDP_URL
 

@@ -175,10 +175,21 @@ def stack_create(*, var_dir: Path, log_dir: Path, databases: PostgresDatabases |
     # Real mail, written to files the tests read (support/mail.py); the throttle's counters in
     # Redis when it answers, else in the database cache (the embedded default).
     env.update(
-        EMAIL_URL=f"filemail://{var_dir / 'mail'}", CACHE_KEY_PREFIX=f"e2e-{secrets.token_hex(4)}"
+        IDP_EMAIL_URL=f"filemail://{var_dir / 'mail'}",
+        CACHE_KEY_PREFIX=f"e2e-{secrets.token_hex(4)}",
     )
     if redis_answers():
-        env["CACHE_URL"] = "redis://127.0.0.1:6379/0"
+        env["IDP_CACHE_URL"] = "redis://127.0.0.1:6379/0"
+    # The sign-in throttle with numbers a test can wait out (tests/test_brute_force.py): 3 free
+    # failures per account, waits of 1 and 2 s, an 8 s lockout at the 6th. Every test signs in
+    # from 127.0.0.1, so the per-IP limits are set out of reach (unit tests cover them).
+    env.update(
+        SIGN_IN_FREE_FAILURES="3",
+        SIGN_IN_LOCKOUT_FAILURES="6",
+        SIGN_IN_LOCKOUT_SECONDS="8",
+        SIGN_IN_IP_FREE_FAILURES="100000",
+        SIGN_IN_IP_LOCKOUT_FAILURES="200000",
+    )
     stack = Stack(var_dir=var_dir, log_dir=log_dir, env=env, dev_env=dev_env)
     for project in PROJECTS:
         prefix = PREFIXES[project]

@@ -1,20 +1,21 @@
 """Writes on accounts: registration, profile changes, deactivation."""
 
-from typing import Any
-
 from django.contrib.auth import get_user_model
-from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.http import HttpRequest
 from oauth2_provider.models import get_access_token_model, get_refresh_token_model
 
+from accounts.services.profile import (  # noqa: F401 (re-exported)
+    PROFILE_FIELDS,
+    ProfileEditConflict,
+    user_profile_update,
+)
+from accounts.services.throttle import RETRY_AFTER_ATTRIBUTE
 from audit.models import AuditEvent
 from audit.services import audit_event_record
 from oidc.services.sessions import idp_sessions_end_for_user
 
 User = get_user_model()
-
-PROFILE_FIELDS = ("given_name", "family_name", "nickname", "phone_number", "locale")
 
 
 def user_register(
@@ -34,43 +35,6 @@ def user_register(
             kind=AuditEvent.Kind.REGISTERED, actor=user, subject_user=user, request=request
         )
     return user
-
-
-def user_profile_update(
-    *,
-    user,
-    data: dict[str, Any],
-    avatar: UploadedFile | bool | None = None,
-    actor=None,
-    request: HttpRequest | None = None,
-) -> list[str]:
-    """Change profile fields (and the avatar); return the names of the fields that changed.
-
-    ``avatar`` is an uploaded file to store, False to remove the picture, None to keep it.
-    """
-    changed = [
-        name for name in PROFILE_FIELDS if name in data and getattr(user, name) != data[name]
-    ]
-    for name in changed:
-        setattr(user, name, data[name])
-    if avatar is False and user.avatar:
-        user.avatar.delete(save=False)
-        changed.append("avatar")
-    elif avatar:
-        user.avatar = avatar
-        changed.append("avatar")
-    if not changed:
-        return []
-    with transaction.atomic():
-        user.save()
-        audit_event_record(
-            kind=AuditEvent.Kind.PROFILE_CHANGED,
-            actor=actor or user,
-            subject_user=user,
-            request=request,
-            data={"fields": changed},
-        )
-    return changed
 
 
 def user_deactivate(*, user, actor=None, request: HttpRequest | None = None) -> None:
@@ -99,11 +63,15 @@ def user_deactivate(*, user, actor=None, request: HttpRequest | None = None) -> 
 
 
 def user_sign_in_failed_record(*, username: str, request: HttpRequest | None) -> None:
-    """Record a failed sign-in, linked to the account when the email names one."""
+    """Record a failed sign-in, linked to the account when the email names one.
+
+    A try the sign-in throttle refused (accounts/backends.py) says so, with its wait.
+    """
     subject = User.objects.filter(email=User.normalize_email_address(username)).first()
+    data = {"username": (username or "")[:254]}
+    retry_after = getattr(request, RETRY_AFTER_ATTRIBUTE, None)
+    if retry_after is not None:
+        data.update(throttled=True, retry_after=retry_after)
     audit_event_record(
-        kind=AuditEvent.Kind.SIGN_IN_FAILED,
-        subject_user=subject,
-        request=request,
-        data={"username": (username or "")[:254]},
+        kind=AuditEvent.Kind.SIGN_IN_FAILED, subject_user=subject, request=request, data=data
     )

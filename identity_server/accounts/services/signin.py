@@ -10,6 +10,7 @@ import time
 
 from django.contrib.auth import get_user_model, login
 from django.http import HttpRequest
+from django.utils.crypto import constant_time_compare
 
 from oidc import constants
 
@@ -41,6 +42,8 @@ def sign_in_pending_start(*, request: HttpRequest, user, methods: list[str]) -> 
     """Remember that ``user`` passed a first factor; the second one is still to come."""
     request.session[PENDING_KEY] = {
         "user_id": user.pk,
+        # A password change or reset (the hash changes) cancels a pending sign-in.
+        "auth_hash": user.get_session_auth_hash(),
         "methods": list(methods),
         "started": time.time(),
     }
@@ -55,7 +58,10 @@ def sign_in_pending(request: HttpRequest) -> tuple[object, list[str]] | None:
         request.session.pop(PENDING_KEY, None)
         return None
     user = User.objects.filter(pk=pending.get("user_id"), is_active=True).first()
-    if user is None:
+    if user is None or not constant_time_compare(
+        str(pending.get("auth_hash", "")), user.get_session_auth_hash()
+    ):
+        request.session.pop(PENDING_KEY, None)
         return None
     return user, list(pending.get("methods", []))
 

@@ -1,12 +1,21 @@
 """The user admin: deactivating from the change form ends the user's sessions."""
 
+import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from accounts.tests.staff import admin_client_for
 from audit.models import AuditEvent
 from oidc.models import IdPSession
 
 User = get_user_model()
+
+
+@pytest.fixture
+def admin_client(db):
+    """A superuser in the admin, signed in with two factors."""
+    root = User.objects.create_superuser(email="root@example.com", password="pw-123456789")
+    return admin_client_for(root)
 
 
 def profile_form_data(user) -> dict[str, str]:
@@ -15,16 +24,16 @@ def profile_form_data(user) -> dict[str, str]:
     return {name: getattr(user, name) for name in fields}
 
 
-def test_unticking_active_in_the_change_form_deactivates_through_the_service(client, make_user):
+def test_unticking_active_in_the_change_form_deactivates_through_the_service(
+    admin_client, make_user
+):
     """Saving the form with "active" off ends the open IdP sessions and audits it."""
-    admin = User.objects.create_superuser(email="root@example.com", password="pw-123456789")
     alice = make_user()
     session = IdPSession.objects.create(sid="sid-1", user=alice, auth_time=timezone.now())
-    client.force_login(admin)
     url = f"/admin/accounts/user/{alice.pk}/change/"
     data = profile_form_data(alice)
 
-    response = client.post(url, data)
+    response = admin_client.post(url, data)
 
     assert response.status_code == 302, response.context["adminform"].form.errors
     alice.refresh_from_db()
@@ -35,16 +44,14 @@ def test_unticking_active_in_the_change_form_deactivates_through_the_service(cli
     assert deactivations.count() == 1
 
 
-def test_saving_the_form_without_touching_active_ends_no_session(client, make_user):
+def test_saving_the_form_without_touching_active_ends_no_session(admin_client, make_user):
     """An ordinary edit leaves the user's sessions alone."""
-    admin = User.objects.create_superuser(email="root@example.com", password="pw-123456789")
     alice = make_user()
     session = IdPSession.objects.create(sid="sid-2", user=alice, auth_time=timezone.now())
-    client.force_login(admin)
     url = f"/admin/accounts/user/{alice.pk}/change/"
     data = profile_form_data(alice) | {"is_active": "on", "nickname": "Al"}
 
-    response = client.post(url, data)
+    response = admin_client.post(url, data)
 
     assert response.status_code == 302, response.context["adminform"].form.errors
     session.refresh_from_db()

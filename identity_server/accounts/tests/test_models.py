@@ -6,6 +6,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from accounts.models import User
+from accounts.tests.staff import admin_client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +61,7 @@ def test_admin_user_pages_open(client, make_user):
     """The admin's user list, search, add and change pages work with email as username."""
     admin = User.objects.create_superuser(email="root@example.com", password="pw-123456789")
     alice = make_user()
-    client.force_login(admin)
+    client = admin_client_for(admin)
 
     listing = client.get("/admin/accounts/user/", {"q": "liddell"})
 

@@ -41,38 +41,6 @@ def test_login_page_has_the_contract_fields_and_a_register_link(client):
     assert "/account/register/?next=/o/authorize/%3Fclient_id%3Dx" in html
 
 
-def test_register_signs_in_and_follows_next(client):
-    """A new customer is signed in and sent back to the authorization request."""
-    response = client.post("/account/register/?next=/o/authorize/%3Fa%3D1", REGISTRATION)
-
-    user = User.objects.get(email="ada@example.com")
-    assert response.status_code == 302
-    assert response["Location"] == "/o/authorize/?a=1"
-    assert client.session["_auth_user_id"] == str(user.pk)
-    assert user.email_verified is False
-    assert IdPSession.objects.filter(user=user, ended_at__isnull=True).count() == 1
-    assert AuditEvent.objects.filter(kind="registered", subject_user=user).exists()
-
-
-def test_register_ignores_an_offsite_next(client):
-    """An absolute next to another host is an open redirect: go to the profile instead."""
-    response = client.post(
-        "/account/register/", {**REGISTRATION, "next": "https://evil.example.net/"}
-    )
-
-    assert response["Location"] == "/account/profile/"
-
-
-def test_register_refuses_a_taken_email_in_another_case(client, user):
-    """The duplicate is reported on the form and no account is created."""
-    response = client.post("/account/register/", {**REGISTRATION, "email": "ALICE@example.com"})
-
-    assert response.status_code == 200
-    assert "already exists" in response.content.decode()
-    assert User.objects.count() == 1
-    assert "_auth_user_id" not in client.session
-
-
 def test_register_refuses_different_passwords(client):
     """The second password must match, and nothing is created when it does not."""
     response = client.post("/account/register/", {**REGISTRATION, "password2": "other-one-1843"})

@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from accounts.services import user_deactivate
+from accounts.tests.staff import admin_client_for
 from audit.models import AuditEvent
 from oidc.models import IdPSession
 
@@ -29,7 +30,7 @@ def test_deactivation_ends_sessions_and_is_audited(browser, user):
 def test_admin_deactivate_action(user, client):
     """The admin action deactivates through the service."""
     admin = User.objects.create_superuser(email="root@example.com", password="pw-123456789")
-    client.force_login(admin)
+    client = admin_client_for(admin)
 
     client.post(
         "/admin/accounts/user/",
@@ -56,7 +57,7 @@ def test_events_cannot_be_changed(user):
 def test_admin_is_read_only(client, user):
     """Superusers can read the log but not add, change or delete."""
     admin = User.objects.create_superuser(email="root@example.com", password="pw-123456789")
-    client.force_login(admin)
+    client = admin_client_for(admin)
     event = AuditEvent.objects.create(kind=AuditEvent.Kind.SIGN_IN, subject_user=user)
 
     assert client.get("/admin/audit/auditevent/").status_code == 200

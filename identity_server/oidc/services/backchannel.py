@@ -44,27 +44,47 @@ def logout_token_build(*, session: IdPSession, client_id: str) -> str:
 
 
 def backchannel_logout_schedule(*, session_ids: list[int]) -> None:
-    """Send the logout tokens once the transaction that ended the sessions commits."""
-    transaction.on_commit(partial(backchannel_logout_send, session_ids=session_ids))
+    """Sign the logout tokens now, send them once the transaction that ended the sessions
+    commits (and never if it rolls back).
 
-
-def backchannel_logout_send(*, session_ids: list[int]) -> int:
-    """POST a logout token to each client of these sessions that has a back-channel URI.
-
-    Returns how many clients acknowledged (HTTP 200/204). A client that is down or slow is
-    logged and skipped: the user's sign-out at the IdP never waits on it for longer than
-    ``OIDC_BACKCHANNEL_LOGOUT_TIMEOUT`` seconds.
+    Signing now, while the sessions' rows are certainly there, lets a transaction that goes
+    on to delete them (an account deleted) still tell the shops.
     """
+    messages = backchannel_logout_messages(session_ids=session_ids)
+    if messages:
+        transaction.on_commit(partial(backchannel_logout_post, messages=messages))
+
+
+def backchannel_logout_messages(*, session_ids: list[int]) -> list[tuple[str, str]]:
+    """Return (back-channel URI, logout token) for each client of these sessions."""
     links = (
         SessionClient.objects.filter(session_id__in=session_ids)
         .exclude(application__options__backchannel_logout_uri="")
         .filter(application__options__isnull=False)
         .select_related("session__user", "application__options")
     )
+    return [
+        (
+            link.application.options.backchannel_logout_uri,
+            logout_token_build(session=link.session, client_id=link.application.client_id),
+        )
+        for link in links
+    ]
+
+
+def backchannel_logout_send(*, session_ids: list[int]) -> int:
+    """Sign and POST the logout tokens of these sessions now; return how many were taken."""
+    return backchannel_logout_post(messages=backchannel_logout_messages(session_ids=session_ids))
+
+
+def backchannel_logout_post(*, messages: list[tuple[str, str]]) -> int:
+    """POST each logout token to its client; return how many acknowledged (200/204).
+
+    A client that is down or slow is logged and skipped: the user's sign-out at the IdP
+    never waits on it for longer than ``OIDC_BACKCHANNEL_LOGOUT_TIMEOUT`` seconds.
+    """
     delivered = 0
-    for link in links:
-        uri = link.application.options.backchannel_logout_uri
-        token = logout_token_build(session=link.session, client_id=link.application.client_id)
+    for uri, token in messages:
         try:
             # §2.5: application/x-www-form-urlencoded, parameter logout_token.
             response = requests.post(

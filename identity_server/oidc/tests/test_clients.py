@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 from oauth2_provider.models import Application
 
 from audit.models import AuditEvent
+from oidc.constants import SESSION_AMR_KEY
 from oidc.models import ClientOptions
 from oidc.selectors import client_service_scopes
 from oidc.services.clients import client_register
@@ -119,8 +120,9 @@ def test_rotate_secret_of_unknown_client_is_a_command_error():
         call_command("oidc_client", "rotate-secret", "nope", stdout=StringIO())
 
 
-def test_seed_demo_is_idempotent(monkeypatch):
+def test_seed_demo_is_idempotent(monkeypatch, settings):
     """Two runs give the same users, group and clients; the shop secrets verify."""
+    settings.SEED_DEMO_USERS = True
     monkeypatch.setenv("SHOP_A_CLIENT_ID", "shop-a")
     monkeypatch.setenv("SHOP_A_CLIENT_SECRET", "secret-a")
     monkeypatch.setenv("SHOP_A_URL", "http://localhost:8001")
@@ -153,6 +155,9 @@ def test_admin_changelist_never_shows_the_secret(client, shop_a):
     application, secret = shop_a
     admin = User.objects.create_superuser(email="root@example.com", password="pw-123456789")
     client.force_login(admin)
+    session = client.session
+    session[SESSION_AMR_KEY] = ["pwd", "otp", "mfa"]  # the admin asks for two factors
+    session.save()
     application.refresh_from_db()
 
     listing = client.get("/admin/oauth2_provider/application/").content.decode()

@@ -115,8 +115,10 @@ def test_first_party_shops_never_ask(browser, shop_a):
     assert not Consent.objects.exists()
 
 
-def test_revoking_an_application_on_the_profile_page_ends_its_access(browser, user, third_party):
-    """The account page lists the allowed application; "Revoke" forgets consent and tokens."""
+def test_revoking_an_application_on_the_applications_page_ends_its_access(
+    browser, user, third_party
+):
+    """The applications page lists the allowed application; "Revoke" forgets consent and tokens."""
     application, secret = third_party
     pkce = pkce_make()
     params = authorize_params(application.client_id, pkce, redirect_uri=PARTNER_CALLBACK)
@@ -130,13 +132,14 @@ def test_revoking_an_application_on_the_profile_page_ends_its_access(browser, us
         pkce.verifier,
         redirect_uri=PARTNER_CALLBACK,
     ).json()
-    page = browser.get("/account/profile/").content.decode()
+    page = browser.get("/account/applications/").content.decode()
 
     revoked = browser.post(f"/account/applications/{application.client_id}/revoke/", follow=True)
 
     userinfo = Client().get("/o/userinfo/", HTTP_AUTHORIZATION=f"Bearer {tokens['access_token']}")
     assert "Partner App" in page
     assert "Partner App can no longer use your account." in revoked.content.decode()
+    assert revoked.redirect_chain == [("/account/applications/", 302)]
     assert not Consent.objects.exists()
     assert userinfo.status_code == 401
     assert AuditEvent.objects.filter(kind="consent_withdrawn", subject_user=user).count() == 1

@@ -1,14 +1,22 @@
-"""Create the demo users and the two shop clients (idempotent: run it as often as you like)."""
+"""Create the demo users and the two shop clients (idempotent: run it as often as you like).
+
+A demo account is created only when missing and never changed afterwards: a password its
+user (or an admin) changed stays changed. Demo accounts have published passwords, so they
+are created only where ``settings.SEED_DEMO_USERS`` is on (a dev stack, or DEBUG).
+"""
 
 import os
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from audit.models import AuditEvent
+from audit.services import audit_event_record
 from oidc.services.clients import client_ensure
 
 User = get_user_model()
@@ -44,30 +52,41 @@ class Command(BaseCommand):
     help = "Create demo users and register the shop clients (idempotent)."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        """Seed users, then each shop whose credentials are in the environment."""
-        with transaction.atomic():
+        """Seed missing demo users (dev stacks only), then each shop in the environment."""
+        if settings.SEED_DEMO_USERS:
             for spec in DEMO_USERS:
-                self._user_ensure(spec)
+                self._user_create_if_missing(spec)
+        else:
+            self.stdout.write(
+                "Skipped the demo users: their passwords are published (set SEED_DEMO_USERS=1 "
+                "on a dev stack to create them)."
+            )
         for prefix, name, default_url in SHOPS:
             self._shop_ensure(prefix, name, default_url)
 
-    def _user_ensure(self, spec: dict[str, Any]) -> None:
-        user = User.objects.filter(email=User.normalize_email_address(spec["email"])).first()
-        created = user is None
-        if created:
-            user = User(email=spec["email"])
-        user.given_name = spec["given_name"]
-        user.family_name = spec["family_name"]
-        user.email_verified = True
-        user.is_active = True
-        user.is_staff = user.is_superuser = spec["superuser"]
-        if created or not user.check_password(spec["password"]):
-            user.set_password(spec["password"])
-        user.save()
-        for group_name in spec["groups"]:
-            group, _ = Group.objects.get_or_create(name=group_name)
-            user.groups.add(group)
-        self.stdout.write(f"{'Created' if created else 'Kept'} user {user.email}")
+    def _user_create_if_missing(self, spec: dict[str, Any]) -> None:
+        """Create a demo user unless the address has an account, which is left as it is."""
+        email = User.normalize_email_address(spec["email"])
+        with transaction.atomic():
+            if User.objects.filter(email=email).exists():
+                self.stdout.write(f"Kept user {email} (existing accounts are never reset)")
+                return
+            user = User.objects.create_user(
+                email=email,
+                password=spec["password"],
+                given_name=spec["given_name"],
+                family_name=spec["family_name"],
+                email_verified=True,
+                is_staff=spec["superuser"],
+                is_superuser=spec["superuser"],
+            )
+            for group_name in spec["groups"]:
+                group, _ = Group.objects.get_or_create(name=group_name)
+                user.groups.add(group)
+            audit_event_record(
+                kind=AuditEvent.Kind.REGISTERED, subject_user=user, data={"demo": True}
+            )
+        self.stdout.write(f"Created user {email}")
 
     def _shop_ensure(self, prefix: str, name: str, default_url: str) -> None:
         client_id = os.environ.get(f"{prefix}_CLIENT_ID", "")
