@@ -3,11 +3,10 @@
 import secrets
 from urllib.parse import urljoin
 
-import jwt
 import requests
 from support.mail import mails_to, wait_for_mail
-from support.oauth import authorize_url, pkce_pair, token_request
-from support.web import WebClient, query, sign_in_at_shop
+from support.oauth import id_token_verified, shop_a_tokens
+from support.web import WebClient, sign_in_at_shop
 
 PASSWORD = "analytical-engine-1843"
 NEW_PASSWORD = "difference-engine-1822"
@@ -37,27 +36,8 @@ def shop_a_claims(stack, client: WebClient) -> tuple[dict, dict]:
 
     Acts as shop A's client; the ID token is checked against the IdP's published keys.
     """
-    client_id, _ = stack.client_credentials("SHOP_A")
-    verifier, challenge = pkce_pair()
-    response = client.get(
-        authorize_url(
-            stack,
-            client_id,
-            f"{stack.shop_a}/oidc/callback/",
-            code_challenge=challenge,
-            code_challenge_method="S256",
-        ),
-        allow_redirects=False,
-    )
-    tokens = token_request(stack, query(response.headers["Location"])["code"], verifier).json()
-    keys = jwt.PyJWKClient(f"{stack.idp}/o/.well-known/jwks.json")
-    id_token = jwt.decode(
-        tokens["id_token"],
-        keys.get_signing_key_from_jwt(tokens["id_token"]).key,
-        algorithms=["RS256"],
-        audience=client_id,
-        issuer=f"{stack.idp}/o",
-    )
+    tokens = shop_a_tokens(stack, client)
+    id_token = id_token_verified(stack, tokens["id_token"])
     userinfo = requests.get(
         f"{stack.idp}/o/userinfo/",
         headers={"Authorization": f"Bearer {tokens['access_token']}"},

@@ -5,6 +5,7 @@ import hashlib
 import secrets
 from urllib.parse import urlencode
 
+import jwt
 import requests
 
 from support.web import WebClient, query, sign_in_at_idp
@@ -37,22 +38,50 @@ def signed_in_at_idp(stack, customer) -> WebClient:
     return client
 
 
+def shop_a_authorize_url(stack, code_challenge: str, **extra: str) -> str:
+    """Return shop A's authorization request with PKCE (S256) and ``extra`` parameters."""
+    client_id, _ = stack.client_credentials("SHOP_A")
+    return authorize_url(
+        stack,
+        client_id,
+        f"{stack.shop_a}/oidc/callback/",
+        code_challenge=code_challenge,
+        code_challenge_method="S256",
+        **extra,
+    )
+
+
+def shop_a_code_for(client: WebClient, stack, **extra: str) -> tuple[str, str]:
+    """Act as shop A's client for a browser signed in at the IdP: return a code and verifier.
+
+    ``extra`` adds authorization parameters (acr_values...); the IdP must answer at once.
+    """
+    verifier, challenge = pkce_pair()
+    response = client.get(shop_a_authorize_url(stack, challenge, **extra), allow_redirects=False)
+    return query(response.headers["Location"])["code"], verifier
+
+
 def shop_a_code(stack, customer) -> tuple[str, str]:
     """Act as shop A's client: get an authorization code; return it with its PKCE verifier."""
+    return shop_a_code_for(signed_in_at_idp(stack, customer), stack)
+
+
+def id_token_verified(stack, id_token: str) -> dict:
+    """Return the claims of an ID token for shop A, checked against the IdP's published keys."""
     client_id, _ = stack.client_credentials("SHOP_A")
-    verifier, challenge = pkce_pair()
-    client = signed_in_at_idp(stack, customer)
-    response = client.get(
-        authorize_url(
-            stack,
-            client_id,
-            f"{stack.shop_a}/oidc/callback/",
-            code_challenge=challenge,
-            code_challenge_method="S256",
-        ),
-        allow_redirects=False,
+    keys = jwt.PyJWKClient(f"{stack.idp}/o/.well-known/jwks.json")
+    return jwt.decode(
+        id_token,
+        keys.get_signing_key_from_jwt(id_token).key,
+        algorithms=["RS256"],
+        audience=client_id,
+        issuer=f"{stack.idp}/o",
     )
-    return query(response.headers["Location"])["code"], verifier
+
+
+def shop_a_tokens(stack, client: WebClient) -> dict:
+    """Act as shop A's client for a signed-in browser; return the token response's JSON."""
+    return token_request(stack, *shop_a_code_for(client, stack)).json()
 
 
 def token_request(stack, code: str, verifier: str) -> requests.Response:

@@ -6,11 +6,10 @@ import base64
 import time
 from urllib.parse import urljoin
 
-import jwt
 from django_otp.oath import totp
 
-from support.oauth import authorize_url, pkce_pair, token_request
-from support.web import WebClient, query
+from support.oauth import id_token_verified, shop_a_tokens
+from support.web import WebClient
 
 TOTP_STEP_SECONDS = 30
 
@@ -60,27 +59,7 @@ def second_step(client: WebClient, code: str):
 
 def shop_a_id_token(stack, client: WebClient) -> dict:
     """Act as shop A's client for this signed-in browser; return its verified ID token's claims."""
-    client_id, _ = stack.client_credentials("SHOP_A")
-    verifier, challenge = pkce_pair()
-    response = client.get(
-        authorize_url(
-            stack,
-            client_id,
-            f"{stack.shop_a}/oidc/callback/",
-            code_challenge=challenge,
-            code_challenge_method="S256",
-        ),
-        allow_redirects=False,
-    )
-    tokens = token_request(stack, query(response.headers["Location"])["code"], verifier).json()
-    keys = jwt.PyJWKClient(f"{stack.idp}/o/.well-known/jwks.json")
-    return jwt.decode(
-        tokens["id_token"],
-        keys.get_signing_key_from_jwt(tokens["id_token"]).key,
-        algorithms=["RS256"],
-        audience=client_id,
-        issuer=f"{stack.idp}/o",
-    )
+    return id_token_verified(stack, shop_a_tokens(stack, client)["id_token"])
 
 
 def two_step_sign_in(
