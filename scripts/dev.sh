@@ -4,6 +4,10 @@
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 entry=$repo/scripts/entrypoint.sh
+# The repository's .env (and var/dev.env once generated) under the real environment, for the
+# ports, URLs and mail below; each server's own names are set by the entrypoint.
+file_exports=$("$repo/.venv/bin/python" "$repo/scripts/stack_env.py" --files)
+eval "$file_exports"
 export VAR_DIR=${VAR_DIR:-$repo/var}
 projects=(identity_server project_a project_b)
 
@@ -18,8 +22,8 @@ done
 
 "$repo/.venv/bin/python" "$repo/scripts/bootstrap.py" --var-dir "$VAR_DIR"
 # The identity server's mail (verification, reset links) goes to files under $VAR_DIR/mail,
-# unless IDP_EMAIL_URL is set in the environment or in dev.env.
-if [ -z "${IDP_EMAIL_URL:-}" ] && ! grep -q '^IDP_EMAIL_URL=.' "$VAR_DIR/dev.env" 2>/dev/null; then
+# unless IDP_EMAIL_URL is set in the environment, .env or dev.env.
+if [ -z "${IDP_EMAIL_URL:-}" ]; then
   mail_dir=$(cd "$VAR_DIR" && pwd)/mail
   mkdir -p "$mail_dir"
   export IDP_EMAIL_URL="filemail://$mail_dir"

@@ -13,40 +13,18 @@ project=$1 step=$2
 shift 2
 
 case $project in
-  identity_server) prefix=IDP default_port=8000 ;;
-  project_a) prefix=SHOP_A default_port=8001 ;;
-  project_b) prefix=SHOP_B default_port=8002 ;;
+  identity_server | project_a | project_b) ;;
   *) echo "entrypoint: unknown project '$project' (identity_server, project_a, project_b)" >&2; exit 2 ;;
 esac
 
-# Generated dev secrets fill in what the environment does not set.
-export VAR_DIR=${VAR_DIR:-$repo/var}
-if [ -f "$VAR_DIR/dev.env" ]; then
-  while IFS='=' read -r key value; do
-    [[ $key =~ ^[A-Z][A-Z0-9_]*$ ]] && [ -z "${!key+set}" ] && export "$key=$value"
-  done <"$VAR_DIR/dev.env"
-fi
-
-# Public URLs follow the ports unless set on their own.
-export IDP_URL=${IDP_URL:-http://localhost:${IDP_PORT:-8000}}
-export SHOP_A_URL=${SHOP_A_URL:-http://localhost:${SHOP_A_PORT:-8001}}
-export SHOP_B_URL=${SHOP_B_URL:-http://localhost:${SHOP_B_PORT:-8002}}
-
-# Stack-wide names (SHOP_A_DATABASE_URL, ...) become this project's own (DATABASE_URL, ...).
-own() { local stack="${prefix}_$1"; if [ -n "${!stack:-}" ]; then export "$2=${!stack}"; fi; }
-own SECRET_KEY SECRET_KEY
-own DATABASE_URL DATABASE_URL
-own EMAIL_URL EMAIL_URL
-own CACHE_URL CACHE_URL
-if [ "$prefix" != IDP ]; then
-  own CLIENT_ID SSO_CLIENT_ID
-  own CLIENT_SECRET SSO_CLIENT_SECRET
-fi
-port_var="${prefix}_PORT"
-export PORT=${!port_var:-$default_port}
-
 python=$repo/.venv/bin/python
 [ -x "$python" ] || python=python3
+# The project's environment (scripts/stack_env.py): the real environment wins over the repository's
+# .env, which wins over the generated dev secrets of var/dev.env; public URLs follow the ports;
+# stack-wide names (IDP_SECRET_KEY, SHOP_A_DATABASE_URL...) become the project's own (SECRET_KEY,
+# DATABASE_URL...); PORT is the one it listens on.
+exports=$("$python" "$repo/scripts/stack_env.py" "$project")
+eval "$exports"
 cd "$repo/$project"
 
 case $step in

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Create .venv with a Python >= 3.12 and install the locked dependencies and our two packages.
+# Create .venv with a Python >= 3.12 and install the locked dependencies and our three packages.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 venv=$repo/.venv
@@ -14,6 +14,6 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-  -r "$repo/requirements.txt" -e "$repo/shared_client" -e "$repo/project_a"
+  -r "$repo/requirements.txt" -e "$repo/shared_settings" -e "$repo/shared_client" -e "$repo/project_a"
 touch "$venv/.installed"
 echo "==> dependencies installed in $venv"

@@ -1,4 +1,4 @@
-"""Wait until every given server answers GET /healthz with 200, or fail after a deadline."""
+"""Wait until every given server answers GET /healthz (or `path`) with 200, or give up."""
 
 from __future__ import annotations
 
@@ -8,14 +8,16 @@ import urllib.error
 import urllib.request
 
 
-def wait_ready(urls: list[str], *, deadline_seconds: float = 60) -> list[str]:
-    """Poll each URL's /healthz until all answer 200; return those that never did."""
+def wait_ready(
+    urls: list[str], *, deadline_seconds: float = 60, path: str = "/healthz"
+) -> list[str]:
+    """Poll each URL's `path` until all answer 200; return those that never did."""
     deadline = time.monotonic() + deadline_seconds
     pending = list(urls)
     while pending and time.monotonic() < deadline:
         for url in list(pending):
             try:
-                with urllib.request.urlopen(f"{url.rstrip('/')}/healthz", timeout=2) as response:  # noqa: S310
+                with urllib.request.urlopen(f"{url.rstrip('/')}{path}", timeout=2) as response:  # noqa: S310
                     if response.status == 200:
                         pending.remove(url)
             except (urllib.error.URLError, OSError):

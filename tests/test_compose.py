@@ -5,6 +5,7 @@ import shlex
 
 import pytest
 import yaml
+from stack_env import OWN_NAMES, PROJECTS, SHOP_OWN_NAMES
 from support.stack import REPO
 
 COMPOSE = yaml.safe_load((REPO / "docker-compose.yml").read_text())
@@ -12,7 +13,7 @@ ENTRYPOINT = (REPO / "scripts" / "entrypoint.sh").read_text()
 
 
 def environment_read_by_the_code() -> set[str]:
-    """Every variable the settings, the shop settings and the entrypoint read."""
+    """Every variable the settings, the shop settings and the entrypoint's environment read."""
     sources = [
         *REPO.glob("*/config/settings.py"),
         *REPO.glob("project_a/shop/*settings*.py"),
@@ -29,9 +30,12 @@ def environment_read_by_the_code() -> set[str]:
             )
         )
     names |= set(re.findall(r"\$\{?([A-Z][A-Z0-9_]*)", ENTRYPOINT))
-    prefixes = re.findall(r"prefix=([A-Z_]+)", ENTRYPOINT)
-    mapped = re.findall(r"^\s*own (\w+) \w+", ENTRYPOINT, flags=re.M)
-    names |= {f"{prefix}_{name}" for prefix in prefixes for name in mapped}
+    # The stack-wide names scripts/stack_env.py maps onto each project's own.
+    names |= {
+        f"{prefix}_{name}"
+        for prefix, _ in PROJECTS.values()
+        for name in ("URL", "PORT", *OWN_NAMES, *SHOP_OWN_NAMES)
+    }
     return names
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
-from django.core.exceptions import ImproperlyConfigured
 
 from oidc.keys import retired_keys_load, signing_key_load
+from stack_settings import database, mailers, secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 REPO_DIR = BASE_DIR.parent
@@ -18,11 +18,7 @@ REPO_DIR = BASE_DIR.parent
 env = environ.Env()
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str("SECRET_KEY", default="")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY is required unless DEBUG is on.")
-    SECRET_KEY = "insecure-debug-only-key"  # noqa: S105 (only ever used with DEBUG)
+SECRET_KEY = secret_key(env.str("SECRET_KEY", default=""), debug=DEBUG, project="idp")
 
 VAR_DIR = Path(env.str("VAR_DIR", default=str(REPO_DIR / "var")))
 # `manage.py seed_demo` creates the demo accounts, whose passwords are published, only when
@@ -89,19 +85,13 @@ TEMPLATES = [
     },
 ]
 
+# SQLite (the embedded default) waits for the write lock instead of failing with "database is
+# locked" when sign-ins come at once (stack_settings.SQLITE_OPTIONS).
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'identity_server.sqlite3'}"),
+    "default": database(
+        env.str("DATABASE_URL", default=""), sqlite_file=VAR_DIR / "identity_server.sqlite3"
+    ),
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # The embedded default must work on a fresh checkout: SQLite creates the file, not its folder.
-    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
-    # Concurrent sign-ins must wait for the write lock instead of failing with
-    # "database is locked": IMMEDIATE takes it at BEGIN, WAL lets readers run alongside.
-    DATABASES["default"]["OPTIONS"] = {
-        "timeout": 20,
-        "transaction_mode": "IMMEDIATE",
-        "init_command": "PRAGMA journal_mode=WAL;",
-    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Shop databases that manage.py import_users reads are added as `import_<name>` at run time:
 # this router refuses writes and migrations on them.
@@ -230,26 +220,9 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 # Avatars: at most 2 MB (accounts/validators.py); the request may carry a little more.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
-# Django 6.1 MAILERS, built from one django-environ EMAIL_URL.
-_email = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
-_email_options: dict[str, object] = {}
-if _email["EMAIL_BACKEND"].endswith("smtp.EmailBackend"):
-    _email_options = {
-        "host": _email["EMAIL_HOST"],
-        "port": _email["EMAIL_PORT"],
-        "username": _email["EMAIL_HOST_USER"],
-        "password": _email["EMAIL_HOST_PASSWORD"],
-        "use_tls": _email.get("EMAIL_USE_TLS", False),
-        "use_ssl": _email.get("EMAIL_USE_SSL", False),
-    }
-elif _email["EMAIL_BACKEND"].endswith("filebased.EmailBackend"):
-    # filemail:///abs/path is absolute (django-environ drops its leading slash); another
-    # path is relative to VAR_DIR. Each connection writes one file of messages there.
-    _mail_dir = _email["EMAIL_FILE_PATH"] or "mail"
-    if env.str("EMAIL_URL").startswith("filemail:///"):
-        _mail_dir = "/" + _mail_dir.lstrip("/")
-    _email_options = {"file_path": str(VAR_DIR / _mail_dir)}
-MAILERS = {"default": {"BACKEND": _email["EMAIL_BACKEND"], "OPTIONS": _email_options}}
+# Django 6.1 MAILERS from one EMAIL_URL: filemail:///abs/folder writes one file per connection
+# there (filemail://folder: under VAR_DIR), smtp+tls://user:password@host sends.
+MAILERS = mailers(env.str("EMAIL_URL", default=""), debug=DEBUG, var_dir=VAR_DIR)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Identity <no-reply@localhost>")
 
 REST_FRAMEWORK = {

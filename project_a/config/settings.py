@@ -1,19 +1,153 @@
-"""Settings for shop A: the shared shop settings (shop.project_settings), named for this project."""
+"""Settings of shop A, read from the environment (docs/contract.md, "Environment").
+
+Shop B, A's fork, starts from these settings and changes what makes it B
+(project_b/config/settings.py). Values the three projects of the stack compute alike (secret key,
+database, cache, mail, cookie names) come from stack_settings (shared_settings/).
+"""
 
 from pathlib import Path
 
-from shop.project_settings import shop_project_settings
+import environ
 
-globals().update(
-    shop_project_settings(
-        project="shop_a",
-        base_dir=Path(__file__).resolve().parent.parent,
-        public_url_env="SHOP_A_URL",
-        default_public_url="http://localhost:8001",
-        shop={
-            "NAME": "Shop A",
-            "TAGLINE": "Everyday things, well made.",
-            "ACCENT_COLOR": "#2563eb",
-        },
-    )
+from stack_settings import (
+    cache,
+    cookie_names,
+    database,
+    mailers,
+    origin,
+    secret_key,
+    site_url,
 )
+
+env = environ.Env()
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR.parent / "var")))
+
+DEBUG = env.bool("DEBUG", default=False)
+SECRET_KEY = secret_key(env.str("SECRET_KEY", default=""), debug=DEBUG, project="shop_a")
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
+# The shop's public URL, and the identity server's (where customers sign in).
+SHOP_URL = site_url(env.str("SHOP_A_URL", default="http://localhost:8001"))
+IDP_URL = site_url(env.str("IDP_URL", default="http://localhost:8000"))
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    # Sign-in through the identity server: shadow users, logout everywhere.
+    "sso_client",
+    # The shop: catalog, cart, checkout, orders (project_a/shop, shared with shop B).
+    "shop",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        # The project's error pages (400, 403, 403_csrf, 404, 500), found before the apps'.
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "sso_client.context_processors.sso",
+                "shop.context_processors.shop",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": database(
+        env.str("DATABASE_URL", default=""), sqlite_file=VAR_DIR / "shop_a.sqlite3"
+    ),
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Shared by every gunicorn process: sso_client keeps the provider's keys and the logout tokens
+# already seen (replay protection) here. The default is a table (`manage.py createcachetable`).
+CACHES = {
+    "default": cache(env.str("CACHE_URL", default=""), table="shop_cache", key_prefix="shop_a"),
+}
+
+# Users live at the identity server; the shop keeps a shadow of each (shared_client/README.md).
+AUTHENTICATION_BACKENDS = ["sso_client.backends.SSOBackend"]
+LOGIN_URL = "sso_client:login"
+SSO_CLIENT = {
+    "ISSUER": env.str("SSO_ISSUER", default=f"{IDP_URL}/o"),
+    "CLIENT_ID": env.str("SSO_CLIENT_ID", default=""),
+    "CLIENT_SECRET": env.str("SSO_CLIENT_SECRET", default=""),
+    # Staff rights come from the identity server's groups, sent with the `groups` scope.
+    "SCOPES": "openid email profile groups",
+    "STAFF_GROUPS": ["shop-staff", "shop-admins"],
+    "SUPERUSER_GROUPS": ["shop-admins"],
+    "ACCOUNT_URL": f"{IDP_URL}/account/profile/",
+    # Sign-in errors and the admin's "no access" page render inside the shop's layout.
+    "BASE_TEMPLATE": "shop/base.html",
+}
+
+# The shop's own options (project_a/shop/conf.py lists them with their defaults).
+SHOP = {
+    "NAME": env.str("SHOP_NAME", default="Shop A"),
+    "TAGLINE": "Everyday things, well made.",
+    "ACCENT_COLOR": "#2563eb",
+}
+
+SESSION_COOKIE_NAME, CSRF_COOKIE_NAME = cookie_names("shop_a")
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SHOP_URL.startswith("https://")
+CSRF_TRUSTED_ORIGINS = [origin(SHOP_URL)]
+# Flash messages in the session: Django's default keeps them in a cookie named "messages",
+# which every project on the ports of localhost would share.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static" / "shop_a"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# Serve app static files even before collectstatic has run (embedded single-machine use).
+WHITENOISE_USE_FINDERS = True
+# Uploaded product images; config/urls.py serves them (docs/shops.md, "Uploaded media").
+MEDIA_URL = "/media/"
+MEDIA_ROOT = VAR_DIR / "media" / "shop_a"
+
+MAILERS = mailers(env.str("EMAIL_URL", default=""), debug=DEBUG, var_dir=VAR_DIR)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stderr",
+            "formatter": "plain",
+        },
+    },
+    "root": {"handlers": ["stderr"], "level": env.str("LOG_LEVEL", default="INFO")},
+}

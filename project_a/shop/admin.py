@@ -15,8 +15,9 @@ def _is_shop_staff(request: HttpRequest) -> bool:
 class ShopStaffPermissions:
     """Let every active staff user manage the shop's models (a mixin for admins and inlines).
 
-    Staff status comes from the identity server's groups (sso_client maps ``shop-staff`` to
-    ``is_staff``), and shadow users carry no local permissions, so being staff is the permission.
+    Staff status comes from the identity server's groups (the project's ``SSO_CLIENT`` maps
+    ``shop-staff`` to ``is_staff``), and shadow users carry no local permissions, so being staff
+    is the permission.
     """
 
     def has_module_permission(self, request: HttpRequest) -> bool:

@@ -107,7 +107,7 @@ class Order(models.Model):
         SHIPPED = "shipped", "Shipped"
         CANCELLED = "cancelled", "Cancelled"
 
-    # PROTECT: order history outlives a deactivated identity (docs/DESIGN.md, flow 5).
+    # PROTECT: order history outlives a deactivated identity (docs/architecture.md, data ownership).
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="shop_orders"
     )

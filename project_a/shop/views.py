@@ -1,7 +1,8 @@
 """The shop's pages: parse the request, call one selector or service, render.
 
-``CatalogView`` and ``ProductDetailView`` are classes so that a fork can subclass them and mount its
-subclass before ``include("shop.urls")`` (project_b's wishlist does).
+A fork adds to these pages through their include points (``shop/includes/*.html``, overridden in
+the fork's templates) and its own template tags, without routing the shop's URLs elsewhere:
+project_b's wishlist button does so on the product page.
 """
 
 import logging
@@ -11,9 +12,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.db import DatabaseError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import resolve, reverse
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -24,7 +25,6 @@ from shop.conf import shop_settings
 from shop.exceptions import ShopError
 from shop.forms import AddToCartForm, CartUpdateForm
 from shop.models import Product
-from sso_client.views import login_url
 
 logger = logging.getLogger(__name__)
 
@@ -172,27 +172,3 @@ def safe_next_url(request: HttpRequest, next_url: str, *, default: str) -> str:
     ):
         return next_url
     return default
-
-
-@require_GET
-def admin_login(request: HttpRequest) -> HttpResponse:
-    """Send the admin's sign-in to single sign-on, keeping where the admin was going.
-
-    Someone already signed in without staff rights gets a 403 page: sending them to sign in
-    again would come straight back here (the IdP session signs them in at once), in a loop.
-    """
-    if request.user.is_authenticated and not request.user.is_staff:
-        return render(request, "shop/admin_forbidden.html", status=403)
-    next_url = safe_next_url(request, request.GET.get("next", ""), default=reverse("admin:index"))
-    return HttpResponseRedirect(login_url(request=request, next_url=next_url))
-
-
-@require_POST
-def admin_logout(request: HttpRequest) -> HttpResponse:
-    """Sign the admin out everywhere, as the header's "Sign out" button does.
-
-    Django's own admin logout would end only this shop's session, and the identity server's
-    session would sign the admin straight back in; this hands the (CSRF-checked) POST to
-    sso_client's logout view, found by its URL name.
-    """
-    return resolve(reverse("sso_client:logout")).func(request)

@@ -1,6 +1,4 @@
-"""Shop B's pages: "My wishlist", and the shop's product page with a wishlist button."""
-
-from typing import Any
+"""Shop B's pages: "My wishlist" and its add and remove actions."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,18 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from b_extras import selectors, services
 from shop.models import Product
 from shop.selectors import product_list
-from shop.views import ProductDetailView, safe_next_url
-
-
-class WishlistProductDetailView(ProductDetailView):
-    """The shop's product page, also telling the template whether it is on the wishlist."""
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        context["in_wishlist"] = selectors.wishlist_contains(
-            user=self.request.user, product=self.object
-        )
-        return context
+from shop.views import safe_next_url
 
 
 def _back(request: HttpRequest, default: str) -> HttpResponseRedirect:

@@ -1,7 +1,14 @@
-"""URLs of shop B: B's own routes (wishlist, its product page) before the shop's."""
+"""URLs of shop B: B's own routes (wishlist), then shop A's (admin, SSO, shop, media).
+
+B adds to the shop's pages through template include points and tags (b_extras), never by routing
+a shop URL to another view.
+"""
 
 from django.urls import include, path
 
-from shop.project_urls import shop_project_urlpatterns
+from shop_a_config.urls import urlpatterns as shop_a_urlpatterns
 
-urlpatterns = shop_project_urlpatterns(path("", include("b_extras.urls")))
+urlpatterns = [
+    path("wishlist/", include("b_extras.urls")),
+    *shop_a_urlpatterns,
+]

@@ -14,10 +14,11 @@ from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.utils import absolutify
 
 from sso_client import constants as c
+from sso_client.claims import sub_is_valid
 from sso_client.conf import sso_settings
 from sso_client.exceptions import TokenError
 from sso_client.oidc_bridge import oidc_setting
-from sso_client.provisioning import shadow_user_sync
+from sso_client.provisioning import shadow_user_create, shadow_user_update, shadow_username
 from sso_client.tokens import id_token_validate, userinfo_check
 from sso_client.transport import json_object, provider_errors
 
@@ -84,11 +85,13 @@ class SSOBackend(OIDCAuthenticationBackend):
         token_info = self.get_token(token_payload)
         id_token = token_info.get("id_token")
         access_token = token_info.get("access_token")
-        if not id_token or not access_token:
+        if not isinstance(id_token, str) or not isinstance(access_token, str):
             raise TokenError("token response lacks id_token or access_token")
         payload = self.verify_token(id_token, nonce=kwargs["nonce"], access_token=access_token)
         self.store_tokens(access_token, id_token)
-        request.session[c.SESSION_SID] = payload.get(c.CLAIM_SID) or ""
+        sid = payload.get(c.CLAIM_SID)
+        # A sid that is not a string is ignored: back-channel logout then goes by sub.
+        request.session[c.SESSION_SID] = sid if isinstance(sid, str) else ""
         try:
             return self.get_or_create_user(access_token, id_token, payload)
         except SuspiciousOperation as exc:
@@ -127,21 +130,27 @@ class SSOBackend(OIDCAuthenticationBackend):
         # ModelBackend's, not mozilla's: only it checks user_can_authenticate (is_active).
         return ModelBackend.get_user(self, user_id)
 
-    # Hooks -----------------------------------------------------------------------------------
+    # Hooks: mozilla-django-oidc's get_or_create_user() calls verify_claims, then
+    # filter_users_by_claims, then update_user (one user found) or create_user (none found).
 
     def verify_claims(self, claims: dict[str, Any]) -> bool:
         """Decide whether these claims may sign in.
 
-        Runs after the tokens are validated, before the shadow is looked up. Gets the merged ID
-        token and userinfo claims. Returns True to go on; False refuses the sign-in.
+        Runs after the tokens are validated, before the user is looked up. Gets the merged ID
+        token and userinfo claims. Returns True to go on; False refuses the sign-in (400 page).
+        The default requires a legal `sub`: 1 to 255 printable ASCII characters (OIDC Core §2).
         """
-        return isinstance(claims.get(c.CLAIM_SUB), str) and bool(claims[c.CLAIM_SUB])
+        if not sub_is_valid(claims.get(c.CLAIM_SUB)):
+            logger.warning("sso_client: refused a sub that is not 1-255 printable ASCII characters")
+            return False
+        return True
 
     def filter_users_by_claims(self, claims: dict[str, Any]) -> QuerySet:
-        """Return the local users linked to this identity.
+        """Return the local users of this identity.
 
-        Runs after verify_claims. Gets the merged claims. Returns a queryset of at most one
-        user, matched by (issuer, sub) through IdentityLink, never by email or username.
+        Runs after verify_claims. Gets the merged claims. Returns a queryset: one user goes to
+        update_user, none to create_user, several refuse the sign-in. The default matches
+        (issuer, sub) through IdentityLink, never email or username.
         """
         return self.UserModel.objects.filter(
             sso_identity__issuer=self.issuer, sso_identity__sub=claims[c.CLAIM_SUB]
@@ -151,21 +160,33 @@ class SSOBackend(OIDCAuthenticationBackend):
         """Create the shadow of an identity signing in here for the first time.
 
         Runs when filter_users_by_claims found nobody. Gets the merged claims. Returns the new
-        user (or the one a concurrent sign-in created: shadow_user_sync is race-safe).
+        user, named get_username(claims), linked to (issuer, sub) (or the shadow a concurrent
+        sign-in of the same person created).
         """
-        return shadow_user_sync(issuer=self.issuer, claims=claims)
+        return shadow_user_create(
+            issuer=self.issuer,
+            sub=claims[c.CLAIM_SUB],
+            username=self.get_username(claims),
+            claims=claims,
+        )
 
     def update_user(self, user: AbstractBaseUser, claims: dict[str, Any]) -> AbstractBaseUser:
-        """Refresh an existing shadow from the claims at every sign-in.
+        """Refresh the user filter_users_by_claims found, from the claims, at every sign-in.
 
-        Runs when filter_users_by_claims found the user. Gets that user and the merged claims.
-        Returns the updated user.
+        Gets that user and the merged claims. Returns it, updated: profile, groups, picture,
+        unusable password; a user without an IdentityLink is linked to (issuer, sub).
         """
-        return shadow_user_sync(issuer=self.issuer, claims=claims)
+        return shadow_user_update(
+            user=user, issuer=self.issuer, sub=claims[c.CLAIM_SUB], claims=claims
+        )
 
     def get_username(self, claims: dict[str, Any]) -> str:
-        """Return the username of a shadow: the stable, opaque `sub`."""
-        return claims[c.CLAIM_SUB]
+        """Return the username of a new shadow.
+
+        Runs from create_user. Gets the merged claims. Returns the stable, opaque `sub`, or
+        its digest when the sub does not fit the username field.
+        """
+        return shadow_username(sub=claims[c.CLAIM_SUB])
 
     def describe_user_by_claims(self, claims: dict[str, Any]) -> str:
         """Describe the identity for log lines, by sub (never by email)."""

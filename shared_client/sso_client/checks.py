@@ -1,14 +1,18 @@
-"""System checks: fail fast when the client is not configured."""
+"""System checks: fail fast when the client is not configured, or configured wrongly."""
 
+import difflib
+from collections.abc import Mapping
 from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.core.checks import Error, Warning
+from django.core.cache.backends.dummy import DummyCache
+from django.core.cache.backends.locmem import LocMemCache
+from django.core.checks import CheckMessage, Error, Warning
 from django.utils.module_loading import import_string
 
 from sso_client.backends import SSOBackend
-from sso_client.conf import sso_settings
+from sso_client.conf import SETTING_NAME, SSOClientSettings, field_names, type_problems
 from sso_client.routers import LegacyReadOnlyRouter
 
 REQUIRED = {
@@ -18,6 +22,135 @@ REQUIRED = {
 }
 BACKEND_PATH = "sso_client.backends.SSOBackend"
 ROUTER_PATH = "sso_client.routers.LegacyReadOnlyRouter"
+# IdentityLink.issuer holds this many characters.
+ISSUER_MAX_LENGTH = 255
+# Values a request to the provider or a token check cannot work with.
+POSITIVE = ("TIMEOUT", "LOGOUT_TOKEN_MAX_AGE", "LOGOUT_TOKEN_MAX_LIFETIME")
+NOT_NEGATIVE = ("DISCOVERY_CACHE_SECONDS", "JWKS_CACHE_SECONDS", "JWKS_REFETCH_INTERVAL", "LEEWAY")
+# Caches each process holds alone: a replay refused by one process is accepted by the next.
+UNSHARED_CACHES = (LocMemCache, DummyCache)
+
+
+def check_sso_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Report an SSO_CLIENT that is not a dict, has unknown keys, wrong types or missing values."""
+    raw = getattr(settings, SETTING_NAME, None)
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, Mapping):
+        return [
+            Error(
+                f"{SETTING_NAME} must be a dict, not {type(raw).__name__}.",
+                hint=f"Set {SETTING_NAME} = {{...}} (see sso_client's README.md).",
+                id="sso_client.E009",
+            )
+        ]
+    problems = _unknown_keys(raw)
+    wrong_types = type_problems(raw)
+    problems += [
+        Error(
+            message, hint="See the settings table of sso_client's README.md.", id="sso_client.E008"
+        )
+        for message in wrong_types.values()
+    ]
+    problems += _backend_problems()
+    if wrong_types:
+        return problems  # the other checks need values of the right type
+    conf = SSOClientSettings.from_setting(raw)
+    return (
+        problems
+        + _required_problems(conf)
+        + _value_problems(conf)
+        + _cache_problems(conf)
+        + _legacy_problems(conf)
+    )
+
+
+def _unknown_keys(raw: Mapping[Any, Any]) -> list[CheckMessage]:
+    problems: list[CheckMessage] = []
+    known = field_names()
+    for key in raw:
+        if key in known:
+            continue
+        close = difflib.get_close_matches(str(key).upper(), known, n=1)
+        hint = f'Did you mean "{close[0]}"?' if close else f"Known keys: {', '.join(known)}."
+        problems.append(
+            Error(f"{SETTING_NAME} has an unknown key {key!r}.", hint=hint, id="sso_client.E007")
+        )
+    return problems
+
+
+def _required_problems(conf: SSOClientSettings) -> list[CheckMessage]:
+    problems: list[CheckMessage] = []
+    for name, (check_id, meaning) in REQUIRED.items():
+        if not getattr(conf, name):
+            problems.append(
+                Error(
+                    f'{SETTING_NAME}["{name}"] is not set.',
+                    hint=f'Set {SETTING_NAME}["{name}"] to {meaning}.',
+                    id=check_id,
+                )
+            )
+    issuer = conf.ISSUER
+    if issuer and (
+        not issuer.startswith(("https://", "http://")) or len(issuer) > ISSUER_MAX_LENGTH
+    ):
+        problems.append(
+            Error(
+                f'{SETTING_NAME}["ISSUER"] is not an http(s) URL of at most '
+                f"{ISSUER_MAX_LENGTH} characters.",
+                hint="Use the exact `issuer` of the provider's discovery document.",
+                id="sso_client.E004",
+            )
+        )
+    return problems
+
+
+def _out_of_range(name: str, rule: str) -> Error:
+    return Error(
+        f'{SETTING_NAME}["{name}"] must be {rule}.',
+        hint="See the settings table of sso_client's README.md.",
+        id="sso_client.E011",
+    )
+
+
+def _value_problems(conf: SSOClientSettings) -> list[CheckMessage]:
+    problems: list[CheckMessage] = []
+    # OIDC Core §3.1.2.1: without the openid scope the request is not an OpenID Connect one.
+    if "openid" not in conf.SCOPES.split():
+        problems.append(_out_of_range("SCOPES", 'scopes that include "openid"'))
+    problems += [_out_of_range(name, "above 0") for name in POSITIVE if getattr(conf, name) <= 0]
+    problems += [
+        _out_of_range(name, "0 or more") for name in NOT_NEGATIVE if getattr(conf, name) < 0
+    ]
+    return problems
+
+
+def _cache_problems(conf: SSOClientSettings) -> list[CheckMessage]:
+    alias = conf.CACHE_ALIAS
+    if alias not in settings.CACHES:
+        return [
+            Error(
+                f'{SETTING_NAME}["CACHE_ALIAS"] {alias!r} is not in CACHES.',
+                hint="Name the CACHES alias every process of this site shares.",
+                id="sso_client.E010",
+            )
+        ]
+    try:
+        backend = import_string(settings.CACHES[alias].get("BACKEND", ""))
+    except ImportError:
+        return []  # Django's own cache checks report a wrong BACKEND
+    if isinstance(backend, type) and issubclass(backend, UNSHARED_CACHES):
+        return [
+            Warning(
+                f"The cache {alias!r} ({SETTING_NAME}['CACHE_ALIAS']) is {backend.__name__}, "
+                "which processes do not share: logout-token replay protection and the JWKS "
+                "re-fetch limit then work per process only.",
+                hint="Use a shared cache (Redis, or DatabaseCache after createcachetable); with a "
+                'single process, add "sso_client.W003" to SILENCED_SYSTEM_CHECKS.',
+                id="sso_client.W003",
+            )
+        ]
+    return []
 
 
 def _sso_backend_installed() -> bool:
@@ -32,38 +165,18 @@ def _sso_backend_installed() -> bool:
     return False
 
 
-def check_sso_settings(app_configs: Any = None, **kwargs: Any) -> list[Error | Warning]:
-    """Report missing SSO_CLIENT values and a missing authentication backend."""
-    problems: list[Error | Warning] = []
-    for name, (check_id, meaning) in REQUIRED.items():
-        if not getattr(sso_settings, name):
-            problems.append(
-                Error(
-                    f'SSO_CLIENT["{name}"] is not set.',
-                    hint=f'Set SSO_CLIENT["{name}"] to {meaning}.',
-                    id=check_id,
-                )
-            )
-    issuer = sso_settings.ISSUER or ""
-    if issuer and not issuer.startswith(("https://", "http://")):
-        problems.append(
-            Error(
-                'SSO_CLIENT["ISSUER"] is not an http(s) URL.',
-                hint="Use the exact `issuer` of the provider's discovery document.",
-                id="sso_client.E004",
-            )
-        )
+def _backend_problems() -> list[CheckMessage]:
     # A project customises hooks by subclassing SSOBackend, so a subclass counts.
-    if not _sso_backend_installed():
-        problems.append(
-            Warning(
-                f"{BACKEND_PATH} is not in AUTHENTICATION_BACKENDS.",
-                hint=f'Add "{BACKEND_PATH}" (or a subclass) to AUTHENTICATION_BACKENDS so sign-ins '
-                "can complete.",
-                id="sso_client.W001",
-            )
+    if _sso_backend_installed():
+        return []
+    return [
+        Warning(
+            f"{BACKEND_PATH} is not in AUTHENTICATION_BACKENDS.",
+            hint=f'Add "{BACKEND_PATH}" (or a subclass) to AUTHENTICATION_BACKENDS so sign-ins '
+            "can complete.",
+            id="sso_client.W001",
         )
-    return problems + _legacy_problems()
+    ]
 
 
 def _legacy_router_installed() -> bool:
@@ -79,27 +192,27 @@ def _legacy_router_installed() -> bool:
     return False
 
 
-def _legacy_problems() -> list[Error | Warning]:
+def _legacy_problems(conf: SSOClientSettings) -> list[CheckMessage]:
     """Report a LEGACY_DATABASE or LEGACY_MODELS the router could not use."""
-    alias = sso_settings.LEGACY_DATABASE
+    alias = conf.LEGACY_DATABASE
     if not alias:
         return []
-    problems: list[Error | Warning] = []
+    problems: list[CheckMessage] = []
     if alias not in settings.DATABASES:
         problems.append(
             Error(
-                f'SSO_CLIENT["LEGACY_DATABASE"] {alias!r} is not in DATABASES.',
+                f'{SETTING_NAME}["LEGACY_DATABASE"] {alias!r} is not in DATABASES.',
                 hint="Name the DATABASES alias of the legacy database.",
                 id="sso_client.E005",
             )
         )
-    for label in sso_settings.LEGACY_MODELS:
+    for label in conf.LEGACY_MODELS:
         try:
             apps.get_model(label)
         except (LookupError, ValueError):
             problems.append(
                 Error(
-                    f'SSO_CLIENT["LEGACY_MODELS"] names {label!r}, not an installed model.',
+                    f'{SETTING_NAME}["LEGACY_MODELS"] names {label!r}, not an installed model.',
                     hint='Use "app_label.ModelName" of an installed model.',
                     id="sso_client.E006",
                 )
@@ -107,7 +220,7 @@ def _legacy_problems() -> list[Error | Warning]:
     if not _legacy_router_installed():
         problems.append(
             Warning(
-                f'SSO_CLIENT["LEGACY_DATABASE"] is set, {ROUTER_PATH} not in DATABASE_ROUTERS.',
+                f'{SETTING_NAME}["LEGACY_DATABASE"] is set, {ROUTER_PATH} not in DATABASE_ROUTERS.',
                 hint=f'Add "{ROUTER_PATH}" to DATABASE_ROUTERS, or the legacy models are read '
                 "from and written to the default database.",
                 id="sso_client.W002",

@@ -1,4 +1,4 @@
-"""Protocol constants: claim names, algorithms, event URIs and cache keys."""
+"""Protocol constants: claim names, algorithms, event URIs and session keys."""
 
 # OpenID Connect Core 1.0 §2 (ID token) and §5.1 (standard claims).
 CLAIM_SUB = "sub"
@@ -14,7 +14,7 @@ CLAIM_GIVEN_NAME = "given_name"
 CLAIM_FAMILY_NAME = "family_name"
 CLAIM_EMAIL = "email"
 CLAIM_PICTURE = "picture"
-# Custom claims of the identity server (docs/contract.md).
+# The identity server's groups claim (docs/contract.md), the default SSO_CLIENT["GROUPS_CLAIM"].
 CLAIM_GROUPS = "groups"
 # Optional: an IdP that releases `active: false` deactivates the shadow at sign-in.
 CLAIM_ACTIVE = "active"
@@ -41,5 +41,3 @@ SESSION_ID_TOKEN = "sso_id_token"  # noqa: S105 - a session key name, not a secr
 # mozilla-django-oidc's own session keys.
 SESSION_STATES = "oidc_states"
 SESSION_LOGIN_NEXT = "oidc_login_next"
-
-CACHE_PREFIX = "sso_client"

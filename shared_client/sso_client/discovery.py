@@ -2,10 +2,8 @@
 
 from typing import Any
 
-from django.core.cache import cache
-
-from sso_client.conf import sso_settings
-from sso_client.constants import CACHE_PREFIX, DISCOVERY_PATH
+from sso_client.conf import cache_key, sso_settings
+from sso_client.constants import DISCOVERY_PATH
 from sso_client.exceptions import ProviderMisconfigured
 from sso_client.transport import provider_json_get
 
@@ -17,6 +15,10 @@ def discovery_url(*, issuer: str) -> str:
     return issuer.rstrip("/") + DISCOVERY_PATH
 
 
+def _non_empty_string(value: object) -> bool:
+    return isinstance(value, str) and bool(value)
+
+
 def provider_metadata() -> dict[str, Any]:
     """Return the provider's discovery document, from the cache when fresh.
 
@@ -26,12 +28,13 @@ def provider_metadata() -> dict[str, Any]:
     issuer = sso_settings.ISSUER
     if not issuer:
         raise ProviderMisconfigured('SSO_CLIENT["ISSUER"] is not set')
-    cache_key = f"{CACHE_PREFIX}:discovery:{issuer}"
-    metadata = cache.get(cache_key)
+    cache = sso_settings.cache()
+    key = cache_key("discovery", issuer)
+    metadata = cache.get(key)
     if metadata is not None:
         return metadata
     metadata = provider_json_get(url=discovery_url(issuer=issuer))
-    missing = [field for field in REQUIRED_FIELDS if not metadata.get(field)]
+    missing = [field for field in REQUIRED_FIELDS if not _non_empty_string(metadata.get(field))]
     if missing:
         raise ProviderMisconfigured(f"discovery document lacks {', '.join(missing)}")
     # OIDC Discovery 1.0 §4.3: the issuer in the document MUST be identical to the one used to
@@ -40,5 +43,5 @@ def provider_metadata() -> dict[str, Any]:
         raise ProviderMisconfigured(
             f"discovery issuer {metadata['issuer']!r} is not {issuer!r}",
         )
-    cache.set(cache_key, metadata, sso_settings.DISCOVERY_CACHE_SECONDS)
+    cache.set(key, metadata, sso_settings.DISCOVERY_CACHE_SECONDS)
     return metadata

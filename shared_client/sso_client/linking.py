@@ -1,7 +1,7 @@
 """Link pre-existing local users to the provider's users with the same verified email.
 
 DESIGN: users are never matched by email at sign-in. Email matching is allowed only here, once,
-when a shop moves its existing customers onto SSO, and only on an email the provider has
+when a project moves its existing users onto SSO, and only on an email the provider has
 verified. After the link, sign-in finds the old user by (issuer, sub) like any shadow.
 """
 

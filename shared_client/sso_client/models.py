@@ -43,4 +43,5 @@ class SSOSession(models.Model):
         verbose_name = "SSO session"
 
     def __str__(self) -> str:
-        return f"{self.session_key} (sid {self.sid or '-'})"
+        # Never the session key: it is a bearer credential, and __str__ reaches admin pages.
+        return f"SSO session {self.pk} of user {self.user_id} (sid {self.sid or '-'})"

@@ -6,25 +6,31 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import FieldDoesNotExist
-from django.db import IntegrityError, transaction
+from django.db import DataError, IntegrityError, transaction
 
 from sso_client import constants as c
+from sso_client.claims import bounded_key, claim_email, claim_text, claim_url, sub_is_valid
 from sso_client.conf import sso_settings
 from sso_client.exceptions import ProvisioningError
 from sso_client.models import IdentityLink
 
 logger = logging.getLogger(__name__)
 
-# A concurrent first sign-in of the same person loses the unique-constraint race at most once;
-# the retry then finds the winner's row.
-ATTEMPTS = 3
+PICTURE_MAX_LENGTH = IdentityLink._meta.get_field("picture").max_length
+
+
+def _max_length(user: AbstractBaseUser, name: str) -> int | None:
+    try:
+        return user._meta.get_field(name).max_length
+    except FieldDoesNotExist:  # a custom user model without first_name, is_staff...
+        return None
 
 
 def _field_set(user: AbstractBaseUser, name: str, value: Any) -> bool:
     """Set `name` on the user when the model has that field and the value differs."""
     try:
         field = user._meta.get_field(name)
-    except FieldDoesNotExist:  # a custom user model without first_name, is_staff...
+    except FieldDoesNotExist:
         return False
     if isinstance(value, str) and getattr(field, "max_length", None):
         value = value[: field.max_length]
@@ -35,8 +41,8 @@ def _field_set(user: AbstractBaseUser, name: str, value: Any) -> bool:
 
 
 def _groups(claims: dict[str, Any]) -> set[str]:
-    groups = claims.get(c.CLAIM_GROUPS)
-    # Fail closed: without a groups claim the user holds no group, so no staff rights.
+    groups = claims.get(sso_settings.GROUPS_CLAIM)
+    # Fail closed: without a list of groups the user holds no group, so no staff rights.
     if not isinstance(groups, list):
         return set()
     return {group for group in groups if isinstance(group, str)}
@@ -47,13 +53,15 @@ def _profile_apply(*, user: AbstractBaseUser, claims: dict[str, Any]) -> bool:
     groups = _groups(claims)
     is_superuser = bool(groups & set(sso_settings.SUPERUSER_GROUPS))
     values: dict[str, Any] = {
-        "first_name": claims.get(c.CLAIM_GIVEN_NAME) or "",
-        "last_name": claims.get(c.CLAIM_FAMILY_NAME) or "",
-        "email": claims.get(c.CLAIM_EMAIL) or "",
-        "is_staff": bool(groups & set(sso_settings.STAFF_GROUPS)),
+        "first_name": claim_text(claims, c.CLAIM_GIVEN_NAME),
+        "last_name": claim_text(claims, c.CLAIM_FAMILY_NAME),
+        "is_staff": is_superuser or bool(groups & set(sso_settings.STAFF_GROUPS)),
         "is_superuser": is_superuser,
     }
-    # is_active is left alone unless the provider states it: a shop may block a shadow locally.
+    email_length = _max_length(user, "email")
+    if email_length is not None:
+        values["email"] = claim_email(claims, c.CLAIM_EMAIL, max_length=email_length)
+    # is_active is left alone unless the provider states it: a project may block a shadow locally.
     if isinstance(claims.get(c.CLAIM_ACTIVE), bool):
         values["is_active"] = claims[c.CLAIM_ACTIVE]
     changed = False
@@ -62,58 +70,116 @@ def _profile_apply(*, user: AbstractBaseUser, claims: dict[str, Any]) -> bool:
     return changed
 
 
-def _sync_once(*, issuer: str, sub: str, claims: dict[str, Any]) -> AbstractBaseUser:
+def _picture(claims: dict[str, Any]) -> str:
+    return claim_url(claims, c.CLAIM_PICTURE, max_length=PICTURE_MAX_LENGTH)
+
+
+def _sync_hooks_run(*, user: AbstractBaseUser, claims: dict[str, Any]) -> None:
+    for hook in sso_settings.sync_hooks():
+        hook(user=user, claims=claims)
+
+
+def _username_max_length() -> int | None:
     user_model = get_user_model()
-    picture = claims.get(c.CLAIM_PICTURE) or ""
-    picture = picture if isinstance(picture, str) else ""
-    with transaction.atomic():
-        link = (
-            IdentityLink.objects.select_for_update()
-            .select_related("user")
-            .filter(issuer=issuer, sub=sub)
-            .first()
-        )
-        if link is None:
-            user = user_model(**{user_model.USERNAME_FIELD: sub})
+    return user_model._meta.get_field(user_model.USERNAME_FIELD).max_length
+
+
+def shadow_username(*, sub: str) -> str:
+    """Return the username of the shadow of `sub`: the sub, or its digest when it is too long.
+
+    OIDC allows a sub of 255 characters; Django's User.username holds 150.
+    """
+    max_length = _username_max_length()
+    return bounded_key(sub, max_length=max_length) if max_length else sub
+
+
+def shadow_user_create(
+    *, issuer: str, sub: str, username: str, claims: dict[str, Any]
+) -> AbstractBaseUser:
+    """Create the shadow of (issuer, sub) named `username`, with its IdentityLink.
+
+    Safe under concurrent first sign-ins of one person: the loser of the race gets the winner's
+    shadow, updated. Raise ProvisioningError when the username is taken by a user that is not
+    this identity's shadow, or does not fit the username field.
+    """
+    max_length = _username_max_length()
+    if (
+        not isinstance(username, str)
+        or not username
+        or len(username) > (max_length or len(username))
+    ):
+        raise ProvisioningError(f"username {username!r} for sub {sub!r} does not fit")
+    user_model = get_user_model()
+    try:
+        with transaction.atomic():
+            user = user_model(**{user_model.USERNAME_FIELD: username})
             user.set_unusable_password()
             _profile_apply(user=user, claims=claims)
             user.save()
-            link = IdentityLink.objects.create(user=user, issuer=issuer, sub=sub, picture=picture)
-            logger.info("sso_client: created shadow user %s for sub %s", user.pk, sub)
-        else:
-            user = link.user
+            IdentityLink.objects.create(user=user, issuer=issuer, sub=sub, picture=_picture(claims))
+            _sync_hooks_run(user=user, claims=claims)
+    except IntegrityError as exc:
+        link = IdentityLink.objects.select_related("user").filter(issuer=issuer, sub=sub).first()
+        if link is None:
+            raise ProvisioningError(f"cannot create a shadow for sub {sub!r}: {exc}") from exc
+        logger.info("sso_client: shadow for sub %s created concurrently", sub)
+        return shadow_user_update(user=link.user, issuer=issuer, sub=sub, claims=claims)
+    except DataError as exc:  # a value a project's hook computed does not fit its column
+        raise ProvisioningError(f"cannot create a shadow for sub {sub!r}: {exc}") from exc
+    logger.info("sso_client: created shadow user %s for sub %s", user.pk, sub)
+    return user
+
+
+def shadow_user_update(
+    *, user: AbstractBaseUser, issuer: str, sub: str, claims: dict[str, Any]
+) -> AbstractBaseUser:
+    """Refresh `user`, the local user of (issuer, sub), from the claims; return it.
+
+    A user without an IdentityLink (found by a project's own filter_users_by_claims) is linked
+    to (issuer, sub) here. Raise ProvisioningError when it is linked to another identity, or
+    when (issuer, sub) is already linked to another user.
+    """
+    try:
+        with transaction.atomic():
+            link = IdentityLink.objects.select_for_update().filter(user=user).first()
+            picture = _picture(claims)
+            if link is None:
+                IdentityLink.objects.create(user=user, issuer=issuer, sub=sub, picture=picture)
+                logger.info("sso_client: linked local user %s to sub %s", user.pk, sub)
+            elif (link.issuer, link.sub) != (issuer, sub):
+                raise ProvisioningError(
+                    f"user {user.pk} is linked to another identity, not {sub!r}"
+                )
+            elif link.picture != picture:
+                link.picture = picture
+                link.save(update_fields=["picture", "updated"])
             changed = _profile_apply(user=user, claims=claims)
-            # Only a usable password is replaced: each set_unusable_password() writes a new random
-            # value, which changes the session auth hash and signs the user out everywhere else.
+            # Only a usable password is replaced: each set_unusable_password() writes a new
+            # random value, which changes the session auth hash and signs the user out elsewhere.
             if user.has_usable_password():
                 user.set_unusable_password()
                 changed = True
             if changed:
                 user.save()
-            if link.picture != picture:
-                link.picture = picture
-                link.save(update_fields=["picture", "updated"])
-        for hook in sso_settings.sync_hooks():
-            hook(user=user, claims=claims)
+            _sync_hooks_run(user=user, claims=claims)
+    except (IntegrityError, DataError) as exc:
+        raise ProvisioningError(f"cannot link user {user.pk} to sub {sub!r}: {exc}") from exc
     return user
 
 
 def shadow_user_sync(*, issuer: str, claims: dict[str, Any]) -> AbstractBaseUser:
     """Return the shadow user of (issuer, claims["sub"]), created or updated from the claims.
 
-    The user is found through IdentityLink by (issuer, sub), never by email or username. Safe
-    under concurrent first sign-ins of one person: exactly one shadow is created and every caller
-    gets it. Raise ProvisioningError when the claims have no sub or the username is taken by a
-    user that is not this identity's shadow.
+    The user is found through IdentityLink by (issuer, sub), never by email or username, as
+    SSOBackend's default hooks do. Raise ProvisioningError when the claims have no valid sub
+    or the shadow cannot be created.
     """
     sub = claims.get(c.CLAIM_SUB)
-    if not isinstance(sub, str) or not sub:
-        raise ProvisioningError("claims have no sub")
-    for attempt in range(1, ATTEMPTS + 1):
-        try:
-            return _sync_once(issuer=issuer, sub=sub, claims=claims)
-        except IntegrityError as exc:
-            if attempt == ATTEMPTS:
-                raise ProvisioningError(f"cannot create a shadow for sub {sub!r}: {exc}") from exc
-            logger.info("sso_client: shadow for sub %s created concurrently, retrying", sub)
-    raise AssertionError("unreachable")  # pragma: no cover
+    if not sub_is_valid(sub):
+        raise ProvisioningError("claims have no valid sub")
+    link = IdentityLink.objects.select_related("user").filter(issuer=issuer, sub=sub).first()
+    if link is not None:
+        return shadow_user_update(user=link.user, issuer=issuer, sub=sub, claims=claims)
+    return shadow_user_create(
+        issuer=issuer, sub=sub, username=shadow_username(sub=sub), claims=claims
+    )

@@ -1,4 +1,4 @@
-"""A database router for reading another shop's legacy tables during the move to SSO.
+"""A database router for reading another site's legacy tables during the move to SSO.
 
 Settings: SSO_CLIENT["LEGACY_DATABASE"] (an alias in DATABASES) and SSO_CLIENT["LEGACY_MODELS"]
 ("app_label.ModelName"). Reads of those models go to the alias; writes are refused; nothing

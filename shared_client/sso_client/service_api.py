@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 import requests
 
+from sso_client.claims import sub_is_valid
 from sso_client.conf import sso_settings
 from sso_client.discovery import provider_metadata
 from sso_client.exceptions import ProviderMisconfigured, ProviderUnavailable, ServiceAPIError
@@ -115,8 +116,8 @@ def _idp_user(entry: Any, *, what: str) -> IdPUser:
         raise ProviderMisconfigured(f"{what}: a `users` entry is not an object")
     email, sub = entry.get("email"), entry.get("sub")
     verified, active = entry.get("email_verified"), entry.get("is_active")
-    if not isinstance(email, str) or not email or not isinstance(sub, str) or not sub:
-        raise ProviderMisconfigured(f"{what}: a `users` entry lacks email or sub")
+    if not isinstance(email, str) or not email or not sub_is_valid(sub):
+        raise ProviderMisconfigured(f"{what}: a `users` entry lacks email or a valid sub")
     if not isinstance(verified, bool) or not isinstance(active, bool):
         raise ProviderMisconfigured(f"{what}: email_verified/is_active of {sub!r} are not booleans")
     return IdPUser(email=email, sub=sub, email_verified=verified, is_active=active)

@@ -4,15 +4,26 @@ from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest
 
 from sso_client import constants as c
-from sso_client.conf import sso_settings
+from sso_client.claims import bounded_key
+from sso_client.conf import cache_key, sso_settings
 from sso_client.exceptions import TokenError
 from sso_client.models import SSOSession
 from sso_client.tokens import logout_token_validate
+
+SID_MAX_LENGTH = SSOSession._meta.get_field("sid").max_length
+
+
+def sid_key(sid: str) -> str:
+    """Return how SSOSession stores the provider session `sid`: itself, or its digest.
+
+    The Back-Channel Logout spec sets no length on `sid`; a longer one than the column holds
+    is stored, and looked up, as its SHA-256.
+    """
+    return bounded_key(sid, max_length=SID_MAX_LENGTH) if sid else ""
 
 
 def sso_session_record(
@@ -28,7 +39,7 @@ def sso_session_record(
         request.session.save()
     session, _ = SSOSession.objects.update_or_create(
         session_key=request.session.session_key,
-        defaults={"sid": sid or "", "user": user},
+        defaults={"sid": sid_key(sid or ""), "user": user},
     )
     return session
 
@@ -50,7 +61,7 @@ def sso_sessions_end(*, issuer: str, sid: str | None, sub: str | None) -> int:
         raise ValueError("sid or sub is required")
     sessions = SSOSession.objects.all()
     if sid:
-        sessions = sessions.filter(sid=sid)
+        sessions = sessions.filter(sid=sid_key(sid))
     if sub:
         sessions = sessions.filter(user__sso_identity__issuer=issuer, user__sso_identity__sub=sub)
     store_class = import_module(settings.SESSION_ENGINE).SessionStore
@@ -70,9 +81,10 @@ def backchannel_logout(*, token: str) -> int:
     """
     claims = logout_token_validate(token=token)
     # Remembered until the token is too old to pass validation anyway.
-    jti_key = f"{c.CACHE_PREFIX}:logout-jti:{claims[c.CLAIM_ISS]}:{claims[c.CLAIM_JTI]}"
+    jti_key = cache_key("logout-jti", claims[c.CLAIM_ISS], claims[c.CLAIM_JTI])
     ttl = sso_settings.LOGOUT_TOKEN_MAX_AGE + 2 * sso_settings.LEEWAY
-    if not cache.add(jti_key, 1, ttl):
+    # In the CACHE_ALIAS cache, which every process shares: a replay to another process fails too.
+    if not sso_settings.cache().add(jti_key, 1, ttl):
         raise TokenError("logout token replayed (jti seen before)")
     return sso_sessions_end(
         issuer=claims[c.CLAIM_ISS], sid=claims.get(c.CLAIM_SID), sub=claims.get(c.CLAIM_SUB)

@@ -9,6 +9,7 @@ from typing import Any
 import jwt
 
 from sso_client import constants as c
+from sso_client.claims import sub_is_valid
 from sso_client.conf import sso_settings
 from sso_client.exceptions import TokenError
 from sso_client.jwks import signing_key
@@ -56,12 +57,13 @@ def _jwt_decode(*, token: str, required: list[str], typ: str | None = None) -> d
     # typed "JWT" or untyped, as a logout token).
     if typ is not None and not media_type_matches(typ=header.get("typ"), expected=typ):
         raise TokenError(f"token typ {header.get('typ')!r} is not {typ}")
+    # RFC 7515 §4.1.4: kid is optional; without it the provider must publish a single key.
     kid = header.get("kid")
-    if not isinstance(kid, str) or not kid:
-        raise TokenError("token header has no kid")
+    if kid is not None and (not isinstance(kid, str) or not kid):
+        raise TokenError("token header kid is not a non-empty string")
     key = signing_key(kid=kid)
     try:
-        return jwt.decode(
+        claims = jwt.decode(
             token,
             key=key.key,
             algorithms=[c.SIGNING_ALGORITHM],
@@ -75,11 +77,46 @@ def _jwt_decode(*, token: str, required: list[str], typ: str | None = None) -> d
             if isinstance(exc, error_class):
                 raise TokenError(f"{reason}: {exc}") from exc
         raise TokenError(f"invalid token: {exc}") from exc
+    # PyJWT 2.10 reads exp/iat with int() and catches only ValueError: JSON's 1e400 (infinity)
+    # overflows, null and lists are TypeErrors.
+    except (OverflowError, ValueError, TypeError) as exc:
+        raise TokenError(f"invalid token: {exc.__class__.__name__}") from exc
+    return claims
+
+
+def _audiences_check(claims: dict[str, Any]) -> list[str]:
+    """Return the token's audiences; refuse one the client does not trust.
+
+    OIDC Core §3.1.3.7 step 3 (and Back-Channel Logout 1.0 §2.6 for logout tokens): reject the
+    token if it contains additional audiences not trusted by the client, whatever its azp.
+    """
+    audiences = claims[c.CLAIM_AUD]
+    audiences = [audiences] if isinstance(audiences, str) else list(audiences)
+    trusted = {sso_settings.CLIENT_ID, *sso_settings.TRUSTED_AUDIENCES}
+    untrusted = [audience for audience in audiences if audience not in trusted]
+    if untrusted:
+        raise TokenError(f"token names untrusted audiences {untrusted!r} (aud)")
+    return audiences
+
+
+def _octets(text: str) -> bytes:
+    """Return `text` as bytes for hmac.compare_digest, which refuses non-ASCII str.
+
+    surrogatepass: a lone surrogate (JSON's "\\ud800") has no UTF-8 form otherwise.
+    """
+    return text.encode("utf-8", "surrogatepass")
 
 
 def access_token_hash(*, access_token: str) -> str:
-    """Return the `at_hash` of an access token for RS256 (OIDC Core §3.1.3.6)."""
-    digest = hashlib.sha256(access_token.encode("ascii")).digest()
+    """Return the `at_hash` of an access token for RS256 (OIDC Core §3.1.3.6).
+
+    Raise TokenError for an access token that is not ASCII (RFC 6749 §A.12: VSCHAR only).
+    """
+    try:
+        octets = access_token.encode("ascii")
+    except UnicodeEncodeError as exc:
+        raise TokenError("access token is not ASCII") from exc
+    digest = hashlib.sha256(octets).digest()
     return base64.urlsafe_b64encode(digest[: len(digest) // 2]).rstrip(b"=").decode("ascii")
 
 
@@ -88,14 +125,13 @@ def id_token_validate(
 ) -> dict[str, Any]:
     """Return the claims of a valid ID token (OIDC Core §3.1.3.7), or raise TokenError.
 
-    Checks: RS256 signature by `kid`, `iss` exactly ISSUER, `aud` contains CLIENT_ID, `azp`,
-    `exp` and `iat` (with LEEWAY), `nonce` equal to the one stored for this sign-in, and
-    `at_hash` when present.
+    Checks: RS256 signature by `kid` (or the only key, without `kid`), `iss` exactly ISSUER,
+    `aud` contains CLIENT_ID and nothing outside TRUSTED_AUDIENCES, `azp`, `exp` and `iat` (with
+    LEEWAY), `nonce` equal to the one stored for this sign-in, and `at_hash` when present.
     """
     required = [c.CLAIM_ISS, c.CLAIM_SUB, c.CLAIM_AUD, c.CLAIM_EXP, c.CLAIM_IAT]
     claims = _jwt_decode(token=token, required=required)
-    audiences = claims[c.CLAIM_AUD]
-    audiences = [audiences] if isinstance(audiences, str) else list(audiences)
+    audiences = _audiences_check(claims)
     # OIDC Core §3.1.3.7 steps 4-5: several audiences need an azp, and an azp must be us.
     if len(audiences) > 1 and c.CLAIM_AZP not in claims:
         raise TokenError("several audiences and no azp")
@@ -105,12 +141,14 @@ def id_token_validate(
     token_nonce = claims.get(c.CLAIM_NONCE)
     if not nonce or not isinstance(token_nonce, str):
         raise TokenError("nonce missing")
-    if not hmac.compare_digest(token_nonce.encode(), nonce.encode()):
+    if not hmac.compare_digest(_octets(token_nonce), _octets(nonce)):
         raise TokenError("nonce does not match this sign-in")
     at_hash = claims.get(c.CLAIM_AT_HASH)
     if at_hash is not None:
         expected = access_token_hash(access_token=access_token or "")
-        if not isinstance(at_hash, str) or not hmac.compare_digest(at_hash, expected):
+        if not isinstance(at_hash, str) or not hmac.compare_digest(
+            _octets(at_hash), _octets(expected)
+        ):
             raise TokenError("at_hash does not match the access token")
     return claims
 
@@ -135,19 +173,25 @@ def _numeric_date(*, claims: dict[str, Any], name: str) -> float:
 def logout_token_validate(*, token: str) -> dict[str, Any]:
     """Return the claims of a valid logout token (OIDC Back-Channel Logout 1.0 §2.6).
 
-    Checks the `typ` header (`logout+jwt`), the signature, `iss`, `aud`, `iat` and `exp` (with
-    LEEWAY, a lifetime of at most LOGOUT_TOKEN_MAX_LIFETIME, an `iat` at most
-    LOGOUT_TOKEN_MAX_AGE old), the back-channel logout event, `sid` and/or `sub`, and that there
-    is no `nonce`. Replay (`jti`) is the caller's.
+    Checks the `typ` header (`logout+jwt`), the signature, `iss`, `aud` (as for ID tokens),
+    `iat` and `exp` (with LEEWAY, a lifetime of at most LOGOUT_TOKEN_MAX_LIFETIME, an `iat` at
+    most LOGOUT_TOKEN_MAX_AGE old), the back-channel logout event, `sid` and/or `sub`, and that
+    there is no `nonce`. Replay (`jti`) is the caller's.
     """
     # §2.4: iss, aud, iat, exp, jti and events are REQUIRED.
     required = [c.CLAIM_ISS, c.CLAIM_AUD, c.CLAIM_IAT, c.CLAIM_EXP, c.CLAIM_JTI, c.CLAIM_EVENTS]
     claims = _jwt_decode(token=token, required=required, typ=c.LOGOUT_TOKEN_TYP)
+    _audiences_check(claims)
     events = claims[c.CLAIM_EVENTS]
     if not isinstance(events, dict) or not isinstance(events.get(c.BACKCHANNEL_LOGOUT_EVENT), dict):
         raise TokenError("events lacks the back-channel logout event")
     if not claims.get(c.CLAIM_SID) and not claims.get(c.CLAIM_SUB):
         raise TokenError("neither sid nor sub")
+    if c.CLAIM_SID in claims and not isinstance(claims[c.CLAIM_SID], str):
+        raise TokenError("sid is not a string")
+    # OIDC Core §2, as at sign-in: a sub no shadow can have is refused before any lookup.
+    if c.CLAIM_SUB in claims and not sub_is_valid(claims[c.CLAIM_SUB]):
+        raise TokenError("sub is not 1-255 printable ASCII characters")
     # §2.4: a logout token MUST NOT contain a nonce, so an ID token cannot be replayed as one.
     if c.CLAIM_NONCE in claims:
         raise TokenError("logout token contains a nonce")

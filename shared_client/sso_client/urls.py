@@ -1,4 +1,4 @@
-"""URLs of sso_client; include them under "oidc/" (docs/contract.md)."""
+"""URLs of sso_client; include them under "oidc/" (README.md)."""
 
 from django.urls import path
 

@@ -13,6 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET
 from mozilla_django_oidc.views import (
     OIDCAuthenticationCallbackView,
     OIDCAuthenticationRequestView,
@@ -168,7 +169,7 @@ class SSOLogoutView(View):
         except SSOError as error:
             logger.warning("sso_client: logged out locally only: %s", error.reason)
             end_session = None
-        if not end_session:
+        if not isinstance(end_session, str) or not end_session:
             return HttpResponseRedirect(local_url)
         # OIDC RP-Initiated Logout 1.0 §2: the hint names the session, the redirect URI must be
         # registered exactly, so it is absolute.
@@ -204,3 +205,25 @@ class BackchannelLogoutView(View):
             )
         logger.info("sso_client: back-channel logout ended %d session(s)", ended)
         return HttpResponse(status=200, headers={"Cache-Control": "no-store"})
+
+
+@never_cache
+@require_GET
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """GET /admin/login/?next=: send the admin's sign-in to SSO, back to `next`.
+
+    Staff already signed in go straight to `next` (default: the admin index). Someone signed in
+    without staff rights gets a 403 page: sending them to sign in again would come straight
+    back here (the provider's session signs them in at once), in a loop.
+    """
+    next_url = _safe_next(request, request.GET.get("next")) or reverse("admin:index")
+    user = request.user
+    if user.is_authenticated and user.is_active and user.is_staff:
+        return HttpResponseRedirect(next_url)
+    if user.is_authenticated:
+        context = {
+            "base_template": sso_settings.BASE_TEMPLATE,
+            "home_url": resolve_url(sso_settings.LOGIN_REDIRECT_URL),
+        }
+        return render(request, "sso_client/admin_forbidden.html", context, status=403)
+    return HttpResponseRedirect(login_url(request=request, next_url=next_url))

@@ -14,7 +14,7 @@ import jwt
 import pytest
 import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
-from django.core.cache import cache
+from django.core.cache import caches
 from jwt.algorithms import RSAAlgorithm
 
 from sso_client.tokens import access_token_hash
@@ -79,6 +79,8 @@ class FakeIdP:
     calls: list[tuple[str, str, Any]] = field(default_factory=list)
     userinfo: dict[str, Any] = field(default_factory=alice_claims)
     id_token_overrides: dict[str, Any] = field(default_factory=dict)
+    # Replace fields of the token response (e.g. an access_token that is not ASCII).
+    token_overrides: dict[str, Any] = field(default_factory=dict)
     metadata_overrides: dict[str, Any] = field(default_factory=dict)
     failure: Callable[[str], None] | None = None
     # Paths answered with a status and an HTML page instead of JSON (a proxy's error page).
@@ -165,8 +167,8 @@ class FakeIdP:
             at_hash=access_token_hash(access_token=access_token),
         )
         claims.update(self.id_token_overrides)
-        body = {"access_token": access_token, "token_type": "Bearer"}
-        return 200, {**body, "id_token": self.sign(claims)}
+        body = {"access_token": access_token, "token_type": "Bearer", "id_token": self.sign(claims)}
+        return 200, {**body, **self.token_overrides}
 
     def handle(self, request: requests.PreparedRequest, timeout: Any) -> requests.Response:
         url = request.url or ""
@@ -209,10 +211,12 @@ class FakeIdP:
 
 
 @pytest.fixture(autouse=True)
-def _clear_cache() -> Iterator[None]:
-    cache.clear()
+def _clear_caches() -> Iterator[None]:
+    for cache in caches.all():
+        cache.clear()
     yield
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
 
 
 @pytest.fixture(scope="session")
@@ -236,6 +240,16 @@ def callback_query(client: Any, idp: FakeIdP, *, next_url: str = "/orders/") -> 
     response = client.get("/oidc/login/", {"next": next_url})
     assert response.status_code == 302
     return idp.authorize(response["Location"])
+
+
+def assert_error_page(response: Any, status: int, text: str) -> None:
+    """The sign-in failed with sso_client's error page, and nobody is signed in."""
+    assert response.status_code == status
+    assert response.templates[0].name == "sso_client/error.html"
+    content = response.content.decode()
+    assert text in content
+    assert "Try again" in content
+    assert "_auth_user_id" not in response.wsgi_request.session
 
 
 @pytest.fixture

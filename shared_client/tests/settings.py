@@ -5,6 +5,9 @@ import os
 import shutil
 import tempfile
 
+_db_dir = tempfile.mkdtemp(prefix="sso_client_tests_")
+atexit.register(shutil.rmtree, _db_dir, ignore_errors=True)
+
 SECRET_KEY = "sso-client-tests-only"
 DEBUG = False
 ALLOWED_HOSTS = ["testserver", "shop.test"]
@@ -43,14 +46,19 @@ TEMPLATES = [
 ]
 AUTHENTICATION_BACKENDS = ["sso_client.backends.SSOBackend"]
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# sso_client's shared state goes to its own alias, a cache that processes share (check W003).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "sso": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": os.path.join(_db_dir, "cache"),
+    },
+}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # SQLite in memory is one database per connection, so the concurrent sign-in test needs a file;
 # IMMEDIATE transactions queue writers behind `timeout` instead of failing "database is locked".
-_db_dir = tempfile.mkdtemp(prefix="sso_client_tests_")
-atexit.register(shutil.rmtree, _db_dir, ignore_errors=True)
 DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
@@ -83,6 +91,7 @@ SSO_CLIENT = {
     "CLIENT_ID": "shop-client",
     "CLIENT_SECRET": "shop-secret",
     "ACCOUNT_URL": "https://idp.test/account/profile/",
+    "CACHE_ALIAS": "sso",
     "LEGACY_DATABASE": "legacy",
     "LEGACY_MODELS": ["testapp.LegacyCustomer"],
 }

@@ -6,6 +6,7 @@ import uuid
 import jwt
 import pytest
 from django.contrib.sessions.models import Session
+from django.core.cache import caches
 from django.test import Client
 
 from sso_client import constants as c
@@ -146,6 +147,31 @@ def test_replayed_jti_is_refused(signed_in_client, idp):
 
     assert_refused(
         response, "logout token replayed (jti seen before)", signed_in_client.session.session_key
+    )
+
+
+def test_seen_jtis_live_in_the_cache_alias_cache(signed_in_client, idp):
+    """The replay record is in SSO_CLIENT["CACHE_ALIAS"] (shared), not the default cache."""
+    claims = logout_claims(sid="other", sub=None)
+    assert post_logout(Client(), logout_token(idp, claims)).status_code == 200
+    caches["default"].clear()
+    assert post_logout(Client(), logout_token(idp, claims)).status_code == 400
+
+    caches["sso"].clear()
+
+    assert post_logout(Client(), logout_token(idp, claims)).status_code == 200
+
+
+def test_logout_token_with_an_untrusted_extra_audience_is_refused(signed_in_client, idp):
+    """Back-Channel Logout 1.0 §2.6: aud is validated as for ID tokens."""
+    token = logout_token(idp, logout_claims(aud=[CLIENT_ID, "other-client"]))
+
+    response = post_logout(Client(), token)
+
+    assert_refused(
+        response,
+        "token names untrusted audiences ['other-client'] (aud)",
+        signed_in_client.session.session_key,
     )
 
 

@@ -444,7 +444,16 @@ def _network_down(url):
                 idp, "lookup_answer", (200, {"users": [{"email": "alice@example.com"}]})
             ),
             "Nothing was linked: user lookup https://idp.test/api/service/users/lookup/: "
-            "a `users` entry lacks email or sub.",
+            "a `users` entry lacks email or a valid sub.",
+        ),
+        (
+            lambda idp, settings: setattr(
+                idp,
+                "lookup_answer",
+                (200, {"users": [idp_user("alice@example.com", "s" * 256)]}),
+            ),
+            "Nothing was linked: user lookup https://idp.test/api/service/users/lookup/: "
+            "a `users` entry lacks email or a valid sub.",
         ),
         (
             lambda idp, settings: setattr(
@@ -467,6 +476,7 @@ def _network_down(url):
         "malformed-json",
         "users-not-list",
         "entry-without-sub",
+        "entry-with-sub-over-255",
         "verified-not-bool",
     ],
 )

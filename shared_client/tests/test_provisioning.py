@@ -105,6 +105,16 @@ def test_local_user_with_same_email_is_not_taken_over():
     assert not IdentityLink.objects.filter(user=local).exists()
 
 
+@pytest.fixture
+def staff_groups(settings):
+    """A project that maps its provider's groups to staff and superuser."""
+    settings.SSO_CLIENT = {
+        **settings.SSO_CLIENT,
+        "STAFF_GROUPS": ["shop-staff"],
+        "SUPERUSER_GROUPS": ["shop-admins"],
+    }
+
+
 @pytest.mark.parametrize(
     ("groups", "staff", "superuser"),
     [
@@ -112,16 +122,35 @@ def test_local_user_with_same_email_is_not_taken_over():
         (["shop-staff"], True, False),
         (["shop-admins"], True, True),
         (["customers"], False, False),
+        ("shop-admins", False, False),  # not a list: no groups
+        ([["shop-admins"]], False, False),
     ],
 )
-def test_groups_map_to_staff_and_superuser(groups, staff, superuser):
-    """STAFF_GROUPS give is_staff and SUPERUSER_GROUPS give is_superuser."""
+def test_groups_map_to_staff_and_superuser(staff_groups, groups, staff, superuser):
+    """STAFF_GROUPS give is_staff; SUPERUSER_GROUPS give is_superuser and is_staff."""
     user = shadow_user_sync(issuer=ISSUER, claims=alice_claims(groups=groups))
 
     assert (user.is_staff, user.is_superuser) == (staff, superuser)
 
 
-def test_leaving_a_group_revokes_staff_at_next_sign_in():
+def test_no_group_gives_rights_by_default():
+    """Without STAFF_GROUPS/SUPERUSER_GROUPS, no group name makes anyone staff."""
+    user = shadow_user_sync(
+        issuer=ISSUER, claims=alice_claims(groups=["shop-admins", "shop-staff", "admin"])
+    )
+
+    assert (user.is_staff, user.is_superuser) == (False, False)
+
+
+def test_groups_claim_name_is_configurable(settings):
+    settings.SSO_CLIENT = {**settings.SSO_CLIENT, "GROUPS_CLAIM": "roles", "STAFF_GROUPS": ["ops"]}
+
+    user = shadow_user_sync(issuer=ISSUER, claims=alice_claims(groups=[], roles=["ops"]))
+
+    assert (user.is_staff, user.is_superuser) == (True, False)
+
+
+def test_leaving_a_group_revokes_staff_at_next_sign_in(staff_groups):
     """Staff rights follow the provider's groups at every sign-in."""
     shadow_user_sync(issuer=ISSUER, claims=alice_claims(groups=["shop-admins"]))
 

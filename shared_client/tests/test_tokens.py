@@ -8,11 +8,12 @@ import time
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
+from django.core.cache import caches
 from jwt.utils import base64url_encode
 
 from sso_client.exceptions import TokenError
 from sso_client.tokens import access_token_hash, id_token_validate, userinfo_check
-from tests.conftest import CLIENT_ID, base_claims, rsa_private_key, sign
+from tests.conftest import CLIENT_ID, base_claims, public_jwk, rsa_private_key, sign
 
 ACCESS_TOKEN = "access-token-1"
 
@@ -72,15 +73,26 @@ def test_wrong_audience_is_refused(idp):
     refused(idp.sign(base_claims(aud="other-client")), "aud")
 
 
-def test_several_audiences_need_azp(idp):
+def test_untrusted_extra_audience_is_refused_even_with_our_azp(idp):
+    """OIDC Core §3.1.3.7 step 3: an audience the client does not trust refuses the token."""
+    refused(idp.sign(base_claims(aud=[CLIENT_ID, "other"], azp=CLIENT_ID)), "untrusted audiences")
+
+
+def test_several_trusted_audiences_need_azp(idp, settings):
+    settings.SSO_CLIENT = {**settings.SSO_CLIENT, "TRUSTED_AUDIENCES": ["other"]}
+
     refused(idp.sign(base_claims(aud=[CLIENT_ID, "other"])), "azp")
 
 
-def test_azp_of_another_client_is_refused(idp):
+def test_azp_of_another_client_is_refused(idp, settings):
+    settings.SSO_CLIENT = {**settings.SSO_CLIENT, "TRUSTED_AUDIENCES": ["other"]}
+
     refused(idp.sign(base_claims(aud=[CLIENT_ID, "other"], azp="other")), "azp")
 
 
-def test_several_audiences_with_our_azp_are_accepted(idp):
+def test_trusted_extra_audience_with_our_azp_is_accepted(idp, settings):
+    """An audience listed in TRUSTED_AUDIENCES may stand next to the client's."""
+    settings.SSO_CLIENT = {**settings.SSO_CLIENT, "TRUSTED_AUDIENCES": ["other"]}
     claims = base_claims(aud=[CLIENT_ID, "other"], azp=CLIENT_ID)
 
     assert validate(idp.sign(claims)) == claims
@@ -114,8 +126,46 @@ def test_at_hash_mismatch_is_refused(idp):
     refused(idp.sign(base_claims(at_hash=access_token_hash(access_token="other"))), "at_hash")
 
 
-def test_token_without_kid_is_refused(idp):
-    refused(sign(base_claims(), idp.key, kid=None), "kid")
+def test_token_without_kid_is_accepted_when_the_provider_has_one_key(idp):
+    """RFC 7515 §4.1.4: kid is optional; a JWKS with a single RS256 key names it anyway."""
+    claims = base_claims()
+
+    assert validate(sign(claims, idp.key, kid=None)) == claims
+
+
+def test_token_without_kid_ignores_keys_for_other_uses(idp):
+    """Encryption keys and keys of other algorithms do not count against "exactly one"."""
+    other = public_jwk(rsa_private_key(), "enc-1")
+    idp.published += [{**other, "use": "enc"}, {**other, "kid": "ps-1", "alg": "PS256"}]
+    claims = base_claims()
+
+    assert validate(sign(claims, idp.key, kid=None)) == claims
+
+
+def test_token_without_kid_is_refused_when_the_provider_has_several_keys(idp):
+    """With several signing keys, a token without kid is ambiguous: refused, not tried on each."""
+    idp.rotate()
+
+    refused(sign(base_claims(), idp.key, kid=None), "no kid and the JWKS has 2")
+
+
+def test_token_without_kid_signed_by_another_key_is_refused(idp):
+    refused(sign(base_claims(), rsa_private_key(), kid=None), "bad signature")
+
+
+def test_empty_kid_is_refused(idp):
+    token = jwt.encode(base_claims(), idp.key, algorithm="RS256", headers={"kid": ""})
+
+    refused(token, "kid is not a non-empty string")
+
+
+@pytest.mark.parametrize("kid", [5, ["key-1"]])
+def test_kid_that_is_not_a_string_is_refused(idp, kid):
+    """A header kid of another JSON type is a malformed token (400), not a crash."""
+    _, payload, signature = idp.sign(base_claims()).split(".")
+    header = base64url_encode(json.dumps({"alg": "RS256", "kid": kid}).encode()).decode()
+
+    refused(f"{header}.{payload}.{signature}", "malformed token")
 
 
 def test_unknown_kid_refetches_jwks_once_then_accepts_rotated_key(idp):
@@ -139,6 +189,20 @@ def test_unknown_kid_refetch_is_rate_limited(idp):
         refused(sign(base_claims(), idp.key, kid=f"made-up-{attempt}"), "no RS256 signing key")
 
     assert idp.urls_called("/o/.well-known/jwks.json") == 2
+
+
+def test_jwks_and_refetch_limit_live_in_the_cache_alias_cache(idp):
+    """Keys and the re-fetch limit are in SSO_CLIENT["CACHE_ALIAS"], which processes share."""
+    validate(idp.sign(base_claims()))
+    refused(sign(base_claims(), idp.key, kid="made-up-1"), "no RS256 signing key")
+    caches["default"].clear()
+
+    refused(sign(base_claims(), idp.key, kid="made-up-2"), "no RS256 signing key")
+
+    assert idp.urls_called("/o/.well-known/jwks.json") == 2
+    caches["sso"].clear()
+    refused(sign(base_claims(), idp.key, kid="made-up-3"), "no RS256 signing key")
+    assert idp.urls_called("/o/.well-known/jwks.json") == 3
 
 
 def test_userinfo_sub_mismatch_is_refused():

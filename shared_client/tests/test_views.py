@@ -10,7 +10,7 @@ from django.test import Client
 
 from sso_client import constants as c
 from sso_client.models import SSOSession
-from tests.conftest import CLIENT_ID, ISSUER, callback_query
+from tests.conftest import CLIENT_ID, ISSUER, assert_error_page, callback_query
 
 User = get_user_model()
 pytestmark = pytest.mark.django_db
@@ -18,15 +18,6 @@ pytestmark = pytest.mark.django_db
 
 def query_of(url: str) -> dict[str, str]:
     return {name: values[0] for name, values in parse_qs(urlparse(url).query).items()}
-
-
-def assert_error_page(response, status: int, text: str) -> None:
-    assert response.status_code == status
-    assert response.templates[0].name == "sso_client/error.html"
-    content = response.content.decode()
-    assert text in content
-    assert "Try again" in content
-    assert "_auth_user_id" not in response.wsgi_request.session
 
 
 def test_login_redirects_to_provider_with_state_nonce_and_pkce(client, idp):
@@ -38,7 +29,7 @@ def test_login_redirects_to_provider_with_state_nonce_and_pkce(client, idp):
     assert query["response_type"] == "code"
     assert query["client_id"] == CLIENT_ID
     assert query["redirect_uri"] == "http://testserver/oidc/callback/"
-    assert query["scope"] == "openid profile email phone groups"
+    assert query["scope"] == "openid email profile"
     assert query["code_challenge_method"] == "S256"
     assert len(query["state"]) >= 32
     assert len(query["nonce"]) >= 32

@@ -172,6 +172,8 @@ def stack_create(*, var_dir: Path, log_dir: Path, databases: PostgresDatabases |
         old_log.unlink()
     env = {key: value for key, value in os.environ.items() if not key.endswith("DATABASE_URL")}
     env.update(VAR_DIR=str(var_dir), BIND="127.0.0.1", WEB_WORKERS="2", WEB_THREADS="8")
+    # A developer's .env (a database URL, say) never reaches the test servers.
+    env["ENV_FILE"] = ""
     # Real mail, written to files the tests read (support/mail.py); the throttle's counters in
     # Redis when it answers, else in the database cache (the embedded default).
     env.update(

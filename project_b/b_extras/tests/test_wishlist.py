@@ -8,7 +8,7 @@ from shop.testing import create_test_product, create_test_user, messages_of
 
 
 def test_product_page_offers_add_to_wishlist(user_client: Client, product: Product) -> None:
-    """B's product page (a subclass of the shop's) has an "Add to wishlist" button."""
+    """The shop's product page has B's "Add to wishlist" button, from its include point."""
     body = user_client.get(product.get_absolute_url()).content.decode()
 
     assert f'action="/wishlist/add/{product.pk}/"' in body
@@ -109,3 +109,34 @@ def test_header_links_to_wishlist_when_signed_in(user_client: Client) -> None:
 
     assert '<a class="wishlist-link" href="/wishlist/">My wishlist</a>' in body
     assert '<span class="user-name">Alice Liddell</span>' in body
+
+
+def test_product_page_offers_nothing_to_a_signed_out_visitor_but_sign_in(
+    client: Client, product: Product
+) -> None:
+    """Signed out, the button adds nothing: posting it leads to sign-in (see above)."""
+    body = client.get(product.get_absolute_url()).content.decode()
+
+    assert "Add to wishlist</button>" in body
+    assert "Remove from wishlist</button>" not in body
+
+
+def test_on_wishlist_tag_answers_for_the_requests_user_only(
+    rf, user: AbstractBaseUser, product: Product
+) -> None:
+    """{% on_wishlist %} is true for the user who has the product, false for others and nobody."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.template import Context, Template
+
+    wishlist_add(user=user, product=product)
+    template = Template("{% load wishlist_tags %}{% on_wishlist product as on %}{{ on }}")
+
+    def render(request_user) -> str:
+        request = rf.get("/")
+        request.user = request_user
+        return template.render(Context({"request": request, "product": product}))
+
+    assert render(user) == "True"
+    assert render(create_test_user()) == "False"
+    assert render(AnonymousUser()) == "False"
+    assert template.render(Context({"product": product})) == "False"

@@ -1,0 +1,161 @@
+"""Settings values that every project of the stack computes alike from its environment.
+
+Each function returns one value, which a plain ``config/settings.py`` assigns in sight::
+
+    SECRET_KEY = secret_key(env.str("SECRET_KEY", default=""), debug=DEBUG, project="shop_a")
+    DATABASES = {"default": database(env.str("DATABASE_URL", default=""), sqlite_file=...)}
+    SESSION_COOKIE_NAME, CSRF_COOKIE_NAME = cookie_names("shop_a")
+
+A value that cannot work raises ImproperlyConfigured with a sentence that says what to fix, so a
+server refuses to start instead of failing at its first request. The variables are listed in
+docs/contract.md, "Environment".
+"""
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+SQLITE_ENGINE = "django.db.backends.sqlite3"
+# Concurrent sign-ins write at once: wait for the lock and take it at BEGIN, so a transaction
+# never fails half-way with "database is locked"; WAL lets readers run alongside the writer.
+SQLITE_OPTIONS: dict[str, Any] = {
+    "timeout": 20,
+    "transaction_mode": "IMMEDIATE",
+    "init_command": "PRAGMA journal_mode=WAL;",
+}
+SMTP_TIMEOUT_SECONDS = 10
+# Ports of SMTP without a port in the URL: plain, STARTTLS (RFC 6409), implicit TLS (RFC 8314).
+SMTP_PORTS = {"plain": 25, "tls": 587, "ssl": 465}
+
+
+def secret_key(value: str, *, debug: bool, project: str) -> str:
+    """Return the SECRET_KEY ``value``; without one, a development key in DEBUG, else raise.
+
+    The development key names the project, so that two projects run side by side in DEBUG
+    never accept each other's signed values.
+    """
+    if value:
+        return value
+    if not debug:
+        raise ImproperlyConfigured("SECRET_KEY is required unless DEBUG is on.")
+    return f"insecure-debug-only-{project}"
+
+
+def site_url(value: str) -> str:
+    """Return a project's public URL without its trailing slash.
+
+    Raise unless it is an http(s) URL with a host: the URL becomes the CSRF trusted origin and
+    the redirect URIs registered at the identity server, where anything else breaks later.
+    """
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ImproperlyConfigured(
+            f"{value!r} is not a public URL: use http(s)://host[:port], e.g. http://localhost:8001."
+        )
+    return value.rstrip("/")
+
+
+def origin(url: str) -> str:
+    """Return the origin (scheme://host[:port]) of a URL, as CSRF_TRUSTED_ORIGINS wants it."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def cookie_names(project: str) -> tuple[str, str]:
+    """Return the project's session and CSRF cookie names.
+
+    Browsers share cookies across the ports of one host (RFC 6265 §8.5), and the projects run on
+    ports of localhost in development: each project names its own, or they overwrite each other.
+    """
+    return f"{project}_sessionid", f"{project}_csrftoken"
+
+
+def database(url: str, *, sqlite_file: Path) -> dict[str, Any]:
+    """Return DATABASES["default"] for a DATABASE_URL, or for ``sqlite_file`` when it is empty.
+
+    SQLite gets SQLITE_OPTIONS (options in the URL's query win) and the folder of its file,
+    which SQLite does not create, so the embedded default works on a fresh checkout.
+    """
+    if not url:
+        config: dict[str, Any] = {"ENGINE": SQLITE_ENGINE, "NAME": str(sqlite_file)}
+    else:
+        scheme = urlsplit(url).scheme
+        if scheme not in environ.Env.DB_SCHEMES:
+            raise ImproperlyConfigured(
+                f"DATABASE_URL has the unknown scheme {scheme!r}: use e.g. "
+                "postgres://user:password@host:5432/name or sqlite:////absolute/path.sqlite3."
+            )
+        config = environ.Env.db_url_config(url)
+    if config["ENGINE"] != SQLITE_ENGINE:
+        return config
+    config["OPTIONS"] = {**SQLITE_OPTIONS, **config.get("OPTIONS", {})}
+    name = str(config["NAME"])
+    if name != ":memory:" and not name.startswith("file:"):
+        Path(name).parent.mkdir(parents=True, exist_ok=True)
+    return config
+
+
+def mailers(url: str, *, debug: bool, var_dir: Path) -> dict[str, Any]:
+    """Return MAILERS (Django 6.1) for an EMAIL_URL (django-environ's email URL schemes).
+
+    Empty: the console in DEBUG, else SMTP on localhost:25. ``smtp://`` (port 25),
+    ``smtp+tls://`` (STARTTLS, port 587), ``smtp+ssl://`` (TLS, port 465), each with
+    ``user:password@host:port``; ``filemail:///absolute/folder``, ``filemail://folder`` (under
+    ``var_dir``) or ``filemail://`` (``var_dir/mail``), where each connection writes one file;
+    ``consolemail://``, ``memorymail://``, ``dummymail://``.
+    """
+    url = url or ("consolemail://" if debug else "smtp://localhost:25")
+    # django-environ raises ImproperlyConfigured("Invalid email schema ...") on others.
+    config = environ.Env.email_url_config(url)
+    backend = config["EMAIL_BACKEND"]
+    options: dict[str, Any] = {}
+    if backend.endswith("filebased.EmailBackend"):
+        options = {"file_path": str(mail_folder(url, var_dir=var_dir))}
+    elif backend.endswith("smtp.EmailBackend"):
+        use_tls, use_ssl = bool(config.get("EMAIL_USE_TLS")), bool(config.get("EMAIL_USE_SSL"))
+        if use_tls and use_ssl:
+            raise ImproperlyConfigured("EMAIL_URL cannot ask for both STARTTLS and TLS.")
+        default_port = SMTP_PORTS["ssl" if use_ssl else "tls" if use_tls else "plain"]
+        options = {
+            "host": config["EMAIL_HOST"] or "localhost",
+            "port": config["EMAIL_PORT"] or default_port,
+            "username": config["EMAIL_HOST_USER"] or "",
+            "password": config["EMAIL_HOST_PASSWORD"] or "",
+            "use_tls": use_tls,
+            "use_ssl": use_ssl,
+            # A mail server that does not answer must not hold a request forever.
+            "timeout": SMTP_TIMEOUT_SECONDS,
+        }
+    mailer: dict[str, Any] = {"BACKEND": backend}
+    if options:
+        mailer["OPTIONS"] = options
+    return {"default": mailer}
+
+
+def mail_folder(url: str, *, var_dir: Path) -> Path:
+    """Return the folder of a ``filemail://`` URL: absolute after three slashes, else in var_dir.
+
+    django-environ reads the first part of ``filemail://folder/sub`` as a host and drops the
+    leading slash of an absolute path, so the URL is read here instead.
+    """
+    parts = urlsplit(url)
+    path = parts.netloc + parts.path
+    if not parts.netloc and parts.path.startswith("/"):
+        return Path(parts.path)
+    return var_dir / (path.strip("/") or "mail")
+
+
+def cache(url: str, *, table: str, key_prefix: str) -> dict[str, Any]:
+    """Return CACHES["default"] for a CACHE_URL, or the database table ``table`` when empty.
+
+    Every process of a project shares either (``manage.py createcachetable`` makes the table);
+    a local-memory cache would give each process its own replay protection and key cache.
+    ``key_prefix`` keeps projects apart when they share one Redis.
+    """
+    # django-environ raises ImproperlyConfigured("Invalid cache schema ...") on unknown ones.
+    config = environ.Env.cache_url_config(url or f"dbcache://{table}")
+    config.setdefault("KEY_PREFIX", key_prefix)
+    return config
