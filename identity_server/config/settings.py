@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import environ
 
 from oidc.keys import retired_keys_load, signing_key_load
-from stack_settings import database, mailers, secret_key
+from stack_settings import database, mailers, secret_key, templates
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 REPO_DIR = BASE_DIR.parent
@@ -70,20 +70,7 @@ MIDDLEWARE = [
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 
-TEMPLATES = [
-    {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
-        "APP_DIRS": True,
-        "OPTIONS": {
-            "context_processors": [
-                "django.template.context_processors.request",
-                "django.contrib.auth.context_processors.auth",
-                "django.contrib.messages.context_processors.messages",
-            ],
-        },
-    },
-]
+TEMPLATES = templates([BASE_DIR / "templates"])
 
 # SQLite (the embedded default) waits for the write lock instead of failing with "database is
 # locked" when sign-ins come at once (stack_settings.SQLITE_OPTIONS).

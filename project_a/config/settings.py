@@ -17,6 +17,7 @@ from stack_settings import (
     origin,
     secret_key,
     site_url,
+    templates,
 )
 
 env = environ.Env()
@@ -59,23 +60,11 @@ MIDDLEWARE = [
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 
-TEMPLATES = [
-    {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
-        # The project's error pages (400, 403, 403_csrf, 404, 500), found before the apps'.
-        "DIRS": [BASE_DIR / "templates"],
-        "APP_DIRS": True,
-        "OPTIONS": {
-            "context_processors": [
-                "django.template.context_processors.request",
-                "django.contrib.auth.context_processors.auth",
-                "django.contrib.messages.context_processors.messages",
-                "sso_client.context_processors.sso",
-                "shop.context_processors.shop",
-            ],
-        },
-    },
-]
+# The project's error pages (400, 403, 403_csrf, 404, 500), found before the apps'.
+TEMPLATES = templates(
+    [BASE_DIR / "templates"],
+    context_processors=["sso_client.context_processors.sso", "shop.context_processors.shop"],
+)
 
 DATABASES = {
     "default": database(

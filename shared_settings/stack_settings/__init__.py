@@ -159,3 +159,28 @@ def cache(url: str, *, table: str, key_prefix: str) -> dict[str, Any]:
     config = environ.Env.cache_url_config(url or f"dbcache://{table}")
     config.setdefault("KEY_PREFIX", key_prefix)
     return config
+
+
+# The context processors of every project's templates (Django's startproject set).
+STANDARD_CONTEXT_PROCESSORS = [
+    "django.template.context_processors.request",
+    "django.contrib.auth.context_processors.auth",
+    "django.contrib.messages.context_processors.messages",
+]
+
+
+def templates(dirs: list[Path], *, context_processors: list[str] | None = None) -> list[dict]:
+    """Return TEMPLATES: Django's engine over ``dirs`` then the apps' templates.
+
+    ``context_processors`` come after Django's standard ones.
+    """
+    return [
+        {
+            "BACKEND": "django.template.backends.django.DjangoTemplates",
+            "DIRS": list(dirs),
+            "APP_DIRS": True,
+            "OPTIONS": {
+                "context_processors": [*STANDARD_CONTEXT_PROCESSORS, *(context_processors or [])]
+            },
+        }
+    ]

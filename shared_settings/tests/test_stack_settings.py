@@ -5,6 +5,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from stack_settings import (
     SQLITE_OPTIONS,
+    STANDARD_CONTEXT_PROCESSORS,
     cache,
     cookie_names,
     database,
@@ -13,6 +14,7 @@ from stack_settings import (
     origin,
     secret_key,
     site_url,
+    templates,
 )
 
 
@@ -227,3 +229,12 @@ def test_cache_url_is_used_with_the_projects_prefix() -> None:
 def test_cache_unknown_scheme_is_a_clear_error() -> None:
     with pytest.raises(ImproperlyConfigured, match="Invalid cache schema"):
         cache("memcached-ish://x", table="shop_cache", key_prefix="shop_a")
+
+
+def test_templates_put_the_project_dirs_first_and_add_processors_after_djangos() -> None:
+    """The project's folders, then the apps'; Django's processors, then the project's."""
+    (engine,) = templates([Path("/p/templates")], context_processors=["shop.cp"])
+
+    assert engine["DIRS"] == [Path("/p/templates")]
+    assert engine["APP_DIRS"] is True
+    assert engine["OPTIONS"]["context_processors"] == [*STANDARD_CONTEXT_PROCESSORS, "shop.cp"]
