@@ -58,8 +58,13 @@ shop_a=${SHOP_A_URL:-http://localhost:${SHOP_A_PORT:-8001}}
 shop_b=${SHOP_B_URL:-http://localhost:${SHOP_B_PORT:-8002}}
 "$repo/.venv/bin/python" "$repo/scripts/wait_ready.py" "$idp" "$shop_a" "$shop_b" || stop 1
 # Every 5 minutes, end the IdP sessions whose browser never came back (idle or past their
-# lifetime): the shops are told by back-channel logout.
-(while sleep 300; do "$entry" identity_server manage end_expired_sessions >/dev/null || true; done) &
+# lifetime; the shops are told by back-channel logout), and delete expired tokens, codes and
+# old sessions in small batches, at the identity server and at both shops.
+(while sleep 300; do
+  "$entry" identity_server manage end_expired_sessions >/dev/null || true
+  "$entry" identity_server manage purge_expired >/dev/null || true
+  for shop in project_a project_b; do "$entry" "$shop" manage sso_purge >/dev/null || true; done
+done) &
 pids+=($!)
 cat <<MSG
 

@@ -76,7 +76,10 @@ TEMPLATES = templates([BASE_DIR / "templates"])
 # locked" when sign-ins come at once (stack_settings.SQLITE_OPTIONS).
 DATABASES = {
     "default": database(
-        env.str("DATABASE_URL", default=""), sqlite_file=VAR_DIR / "identity_server.sqlite3"
+        env.str("DATABASE_URL", default=""),
+        sqlite_file=VAR_DIR / "identity_server.sqlite3",
+        # Persistent connections (60 s on PostgreSQL unless set): docs/performance.md.
+        conn_max_age=env.int("DB_CONN_MAX_AGE", default=None),
     ),
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -164,6 +167,9 @@ SIGN_IN_LOCKOUT_SECONDS = env.int("SIGN_IN_LOCKOUT_SECONDS", default=15 * 60)
 IDP_SESSION_IDLE_SECONDS = env.int("IDP_SESSION_IDLE_SECONDS", default=8 * 3600)
 IDP_SESSION_MAX_AGE_SECONDS = env.int("IDP_SESSION_MAX_AGE_SECONDS", default=7 * 24 * 3600)
 SESSION_COOKIE_AGE = IDP_SESSION_MAX_AGE_SECONDS
+# `manage.py purge_expired` deletes an ended IdP session (and its links to clients) this long
+# after it ended: the account's sessions page and the audit trail may refer to it meanwhile.
+IDP_SESSION_RETENTION_SECONDS = env.int("IDP_SESSION_RETENTION_SECONDS", default=30 * 24 * 3600)
 # Email, password and two-step settings ask to sign in again after this long.
 RECENT_AUTH_SECONDS = env.int("RECENT_AUTH_SECONDS", default=5 * 60)
 

@@ -5,7 +5,12 @@ import re
 from collections import OrderedDict
 from typing import Any
 
-from oauth2_provider.models import get_grant_model, get_refresh_token_model
+from oauth2_provider.models import (
+    get_access_token_model,
+    get_grant_model,
+    get_id_token_model,
+    get_refresh_token_model,
+)
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauthlib.oauth2.rfc6749 import errors
 
@@ -20,8 +25,15 @@ from oidc.selectors import (
 from oidc.services.sessions import idp_session_link_grant, idp_session_link_token_family
 from oidc.services.tokens import tokens_revoke_for_replayed_code
 
+AccessToken = get_access_token_model()
 Grant = get_grant_model()
+IDToken = get_id_token_model()
 RefreshToken = get_refresh_token_model()
+
+# The code's Grant row, read (and locked) once per token request and kept on the oauthlib
+# request under this name. oauthlib's Request answers every body parameter as an attribute,
+# so it is read from the instance's own attributes (``vars``), where no parameter can put it.
+_GRANT_ATTR = "idp_grant"
 
 
 def _uri_allowed(check, uri: str) -> bool:
@@ -122,19 +134,28 @@ class IdPValidator(OAuth2Validator):
 
     # Token endpoint: authorization code
 
+    def get_authorization_code_scopes(self, client_id, code, redirect_uri, request) -> list[str]:
+        """Lock and read the code once: every later step of the exchange uses this row.
+
+        oauthlib asks for the scopes first (to pick the OpenID grant), before the client is
+        authenticated; ``validate_code`` then checks that the code belongs to that client.
+        DOT reads the Grant again for the scopes, the nonce, the PKCE challenge, the
+        redirect URI, the resource indicators and its deletion: six more queries.
+        """
+        grant = _grant_locked(code=code)
+        vars(request)[_GRANT_ATTR] = grant
+        return grant.scope.split() if grant is not None else []
+
     def validate_code(self, client_id, code, client, request, *args, **kwargs) -> bool:
-        """Lock the code, check its IdP session, and punish a replay.
+        """Check the locked code, its IdP session and its user, and punish a replay.
 
         A code that no longer exists but was redeemed before is a replay: the tokens of its
         first redemption are revoked (RFC 6749 §4.1.2).
         """
-        grant = (
-            Grant.objects.select_for_update(of=("self",))
-            .select_related("user", "idp_session_link__session")
-            .filter(code=code, application=client)
-            .first()
-        )
+        grant = _request_grant(request, code=code)
         if grant is None:
+            grant = _grant_locked(code=code)
+        if grant is None or grant.application_id != client.pk:
             tokens_revoke_for_replayed_code(code=code)
             return False
         if grant.is_expired():
@@ -144,7 +165,7 @@ class IdPValidator(OAuth2Validator):
         if session is None or not session.is_active or not grant.user.is_active:
             # The user signed out or was deactivated between the code and the token request.
             return False
-        request.grant = grant
+        vars(request)[_GRANT_ATTR] = grant
         request.session_grant = link
         request.idp_session = session
         request.scopes = grant.scope.split(" ")
@@ -153,13 +174,20 @@ class IdPValidator(OAuth2Validator):
             request.nonce = grant.nonce
         return True
 
+    def get_authorization_code_nonce(self, client_id, code, redirect_uri, request) -> str | None:
+        """Return the nonce of the code read by ``get_authorization_code_scopes``."""
+        grant = _request_grant(request, code=code)
+        if grant is None:
+            return super().get_authorization_code_nonce(client_id, code, redirect_uri, request)
+        return grant.nonce or None
+
     def get_code_challenge(self, code, request):
         """Return the PKCE challenge of the code locked by ``validate_code``."""
-        return request.grant.code_challenge or None
+        return vars(request)[_GRANT_ATTR].code_challenge or None
 
     def get_code_challenge_method(self, code, request):
         """Return the PKCE method of the code locked by ``validate_code``."""
-        return request.grant.code_challenge_method or None
+        return vars(request)[_GRANT_ATTR].code_challenge_method or None
 
     def confirm_redirect_uri(self, client_id, code, redirect_uri, client, request, *a, **kw):
         """Require the very ``redirect_uri`` the code was issued for (RFC 6749 §4.1.3).
@@ -169,7 +197,72 @@ class IdPValidator(OAuth2Validator):
         """
         if getattr(request, "using_default_redirect_uri", False):
             return False
-        return _uri_allowed(request.grant.redirect_uri_allowed, redirect_uri)
+        return _uri_allowed(vars(request)[_GRANT_ATTR].redirect_uri_allowed, redirect_uri)
+
+    def invalidate_authorization_code(self, client_id, code, request, *args, **kwargs) -> None:
+        """Delete the code read by ``validate_code`` (DOT selects it again to delete it)."""
+        grant = _request_grant(request, code=code)
+        if grant is None:
+            super().invalidate_authorization_code(client_id, code, request, *args, **kwargs)
+            return
+        # The row is locked since validate_code: it is there to delete.
+        grant.delete()
+
+    def _check_and_set_request_resource(self, request) -> None:
+        """RFC 8707 resource indicators, with the code's Grant as read by ``validate_code``.
+
+        DOT's own check reads the Grant once more for the code; for the other grants it runs
+        unchanged. For the code it is run as for a grant without stored resources, then the
+        narrowing against the code's resources follows DOT's rules.
+        """
+        grant = _request_grant(request, code=getattr(request, "code", None))
+        if request.grant_type != constants.GRANT_AUTHORIZATION_CODE or grant is None:
+            super()._check_and_set_request_resource(request)
+            return
+        request.grant_type = constants.GRANT_CLIENT_CREDENTIALS
+        try:
+            # Normalises and validates request.resource; no grant lookup for this type.
+            super()._check_and_set_request_resource(request)
+        finally:
+            request.grant_type = constants.GRANT_AUTHORIZATION_CODE
+        granted = grant.resource or []
+        if request.resource and granted:
+            for resource in request.resource:
+                if resource not in granted:
+                    raise errors.CustomOAuth2Error(
+                        error="invalid_target",
+                        description=(
+                            f"The requested resource '{resource}' is not allowed. Token "
+                            "request cannot escalate resource permissions beyond the "
+                            "original authorization grant"
+                        ),
+                        request=request,
+                    )
+        elif granted:
+            self._validate_resource_uris(request, granted)
+            request.resource = granted
+
+    def _create_access_token(self, expires, request, token, source_refresh_token=None):
+        """Store the access token with the ID token ``finalize_id_token`` just saved.
+
+        DOT verifies the new ID token's signature and reads the client and the IDToken row
+        back to link them; the row is already on the request.
+        """
+        id_token = vars(request).get("id_token")
+        if not token.get("id_token") or not isinstance(id_token, IDToken):
+            return super()._create_access_token(expires, request, token, source_refresh_token)
+        access_token = AccessToken(
+            user=request.user,
+            scope=token["scope"],
+            expires=expires,
+            id_token=id_token,
+            application=request.client,
+            source_refresh_token=source_refresh_token,
+            resource=getattr(request, "resource", []),  # RFC 8707
+        )
+        self._set_token_value(access_token, token["access_token"])
+        access_token.save()
+        return access_token
 
     # Token endpoint: refresh token
 
@@ -197,7 +290,7 @@ class IdPValidator(OAuth2Validator):
         refresh_token = super()._create_refresh_token(
             request, refresh_token_code, access_token, previous
         )
-        link = getattr(request, "session_grant", None)
+        link = vars(request).get("session_grant")
         if previous is None and link is not None:
             idp_session_link_token_family(link=link, token_family=refresh_token.token_family)
         return refresh_token
@@ -276,6 +369,26 @@ class IdPValidator(OAuth2Validator):
 # oauthlib's Request answers every query and body parameter as an attribute, so the mark is read
 # from the instance's own attributes, where a parameter of that name cannot put it.
 _SERVICE_GRANT_MARK = "idp_service_grant_scopes"
+
+
+def _grant_locked(*, code: str):
+    """Return the Grant of ``code`` locked, with its user and IdP session, or None.
+
+    The lock makes parallel exchanges of one code queue up: the first wins, the others find
+    the code gone (the token view's transaction holds it until the tokens are stored).
+    """
+    return (
+        Grant.objects.select_for_update(of=("self",))
+        .select_related("user", "idp_session_link__session")
+        .filter(code=code)
+        .first()
+    )
+
+
+def _request_grant(request, *, code: str | None):
+    """Return the Grant read for ``code`` in this token request, or None."""
+    grant = vars(request).get(_GRANT_ATTR)
+    return grant if grant is not None and code and grant.code == code else None
 
 
 def _service_grant_scopes(request) -> frozenset[str] | None:

@@ -68,7 +68,10 @@ TEMPLATES = templates(
 
 DATABASES = {
     "default": database(
-        env.str("DATABASE_URL", default=""), sqlite_file=VAR_DIR / "shop_a.sqlite3"
+        env.str("DATABASE_URL", default=""),
+        sqlite_file=VAR_DIR / "shop_a.sqlite3",
+        # Persistent connections (60 s on PostgreSQL unless set): docs/performance.md.
+        conn_max_age=env.int("DB_CONN_MAX_AGE", default=None),
     ),
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

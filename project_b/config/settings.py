@@ -25,7 +25,10 @@ TEMPLATES = [{**TEMPLATES[0], "DIRS": [BASE_DIR / "templates", *TEMPLATES[0]["DI
 
 DATABASES = {
     "default": database(
-        env.str("DATABASE_URL", default=""), sqlite_file=VAR_DIR / "shop_b.sqlite3"
+        env.str("DATABASE_URL", default=""),
+        sqlite_file=VAR_DIR / "shop_b.sqlite3",
+        # Persistent connections (60 s on PostgreSQL unless set): docs/performance.md.
+        conn_max_age=env.int("DB_CONN_MAX_AGE", default=None),
     ),
 }
 CACHES = {

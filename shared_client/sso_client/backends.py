@@ -19,7 +19,7 @@ from sso_client.conf import sso_settings
 from sso_client.exceptions import TokenError
 from sso_client.oidc_bridge import oidc_setting
 from sso_client.provisioning import shadow_user_create, shadow_user_update, shadow_username
-from sso_client.tokens import id_token_validate, userinfo_check
+from sso_client.tokens import id_token_validate, userinfo_check, userinfo_needed
 from sso_client.transport import json_object, provider_errors
 
 logger = logging.getLogger(__name__)
@@ -112,7 +112,13 @@ class SSOBackend(OIDCAuthenticationBackend):
     def get_userinfo(
         self, access_token: str, id_token: str, payload: dict[str, Any]
     ) -> dict[str, Any]:
-        """Return the ID token claims overlaid with the userinfo claims (same `sub` only)."""
+        """Return the ID token claims overlaid with the userinfo claims (same `sub` only).
+
+        Without a userinfo request when the ID token already carries the claims asked for
+        (SSO_CLIENT["USERINFO"], tokens.userinfo_needed): its claims are signature-checked.
+        """
+        if not userinfo_needed(id_claims=payload):
+            return payload
         with provider_errors("userinfo", client_error=TokenError):
             userinfo = json_object(
                 super().get_userinfo(access_token, id_token, payload), what="userinfo"
@@ -152,7 +158,8 @@ class SSOBackend(OIDCAuthenticationBackend):
         update_user, none to create_user, several refuse the sign-in. The default matches
         (issuer, sub) through IdentityLink, never email or username.
         """
-        return self.UserModel.objects.filter(
+        # select_related: update_user reads the link it matched without another query.
+        return self.UserModel.objects.select_related("sso_identity").filter(
             sso_identity__issuer=self.issuer, sso_identity__sub=claims[c.CLAIM_SUB]
         )
 

@@ -13,6 +13,7 @@ from django.utils.module_loading import import_string
 
 from sso_client.backends import SSOBackend
 from sso_client.conf import SETTING_NAME, SSOClientSettings, field_names, type_problems
+from sso_client.constants import USERINFO_CHOICES
 from sso_client.routers import LegacyReadOnlyRouter
 
 REQUIRED = {
@@ -118,6 +119,9 @@ def _value_problems(conf: SSOClientSettings) -> list[CheckMessage]:
     # OIDC Core §3.1.2.1: without the openid scope the request is not an OpenID Connect one.
     if "openid" not in conf.SCOPES.split():
         problems.append(_out_of_range("SCOPES", 'scopes that include "openid"'))
+    if conf.USERINFO not in USERINFO_CHOICES:
+        choices = " or ".join(f'"{choice}"' for choice in USERINFO_CHOICES)
+        problems.append(_out_of_range("USERINFO", choices))
     problems += [_out_of_range(name, "above 0") for name in POSITIVE if getattr(conf, name) <= 0]
     problems += [
         _out_of_range(name, "0 or more") for name in NOT_NEGATIVE if getattr(conf, name) < 0

@@ -19,7 +19,7 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.utils.module_loading import import_string
 
-from sso_client.constants import CLAIM_GROUPS
+from sso_client.constants import CLAIM_GROUPS, USERINFO_WHEN_NEEDED
 
 SETTING_NAME = "SSO_CLIENT"
 CACHE_PREFIX = "sso_client"
@@ -43,6 +43,10 @@ class SSOClientSettings:
     # refused; these are trusted besides CLIENT_ID.
     TRUSTED_AUDIENCES: tuple[str, ...] = ()
     GROUPS_CLAIM: str = CLAIM_GROUPS
+    # "when-needed": the callback skips the userinfo request when the (signature-checked) ID
+    # token already carries a claim of every scope asked for (tokens.userinfo_needed);
+    # "always": it asks at every sign-in, for a provider whose ID tokens carry only some claims.
+    USERINFO: str = USERINFO_WHEN_NEEDED
     # No group gives rights unless the project says so.
     STAFF_GROUPS: tuple[str, ...] = ()
     SUPERUSER_GROUPS: tuple[str, ...] = ()

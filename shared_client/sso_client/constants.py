@@ -19,6 +19,38 @@ CLAIM_GROUPS = "groups"
 # Optional: an IdP that releases `active: false` deactivates the shadow at sign-in.
 CLAIM_ACTIVE = "active"
 
+# OIDC Core §5.4: the claims each standard scope asks for.
+SCOPE_CLAIMS: dict[str, tuple[str, ...]] = {
+    "profile": (
+        "name",
+        "family_name",
+        "given_name",
+        "middle_name",
+        "nickname",
+        "preferred_username",
+        "profile",
+        "picture",
+        "website",
+        "gender",
+        "birthdate",
+        "zoneinfo",
+        "locale",
+        "updated_at",
+    ),
+    "email": ("email", "email_verified"),
+    "address": ("address",),
+    "phone": ("phone_number", "phone_number_verified"),
+}
+# Scopes that ask for no claim (OIDC Core §3.1.2.1, §11).
+SCOPES_WITHOUT_CLAIMS = frozenset({"openid", "offline_access"})
+# The identity server's scope for SSO_CLIENT["GROUPS_CLAIM"] (docs/contract.md).
+SCOPE_GROUPS = "groups"
+
+# SSO_CLIENT["USERINFO"]: when the callback asks the userinfo endpoint for claims.
+USERINFO_WHEN_NEEDED = "when-needed"
+USERINFO_ALWAYS = "always"
+USERINFO_CHOICES = (USERINFO_WHEN_NEEDED, USERINFO_ALWAYS)
+
 # OpenID Connect Back-Channel Logout 1.0 §2.4.
 CLAIM_EVENTS = "events"
 CLAIM_JTI = "jti"

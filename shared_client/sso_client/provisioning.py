@@ -130,6 +130,14 @@ def shadow_user_create(
     return user
 
 
+def _identity_link(user: AbstractBaseUser) -> IdentityLink | None:
+    """Return the user's IdentityLink: the one select_related() loaded, else read and locked."""
+    if type(user).sso_identity.is_cached(user):
+        # RelatedObjectDoesNotExist is an AttributeError: a user loaded without a link.
+        return getattr(user, "sso_identity", None)
+    return IdentityLink.objects.select_for_update().filter(user=user).first()
+
+
 def shadow_user_update(
     *, user: AbstractBaseUser, issuer: str, sub: str, claims: dict[str, Any]
 ) -> AbstractBaseUser:
@@ -141,7 +149,7 @@ def shadow_user_update(
     """
     try:
         with transaction.atomic():
-            link = IdentityLink.objects.select_for_update().filter(user=user).first()
+            link = _identity_link(user)
             picture = _picture(claims)
             if link is None:
                 IdentityLink.objects.create(user=user, issuer=issuer, sub=sub, picture=picture)

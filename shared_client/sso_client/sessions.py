@@ -4,8 +4,9 @@ from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import HttpRequest
+from django.utils import timezone
 
 from sso_client import constants as c
 from sso_client.claims import bounded_key
@@ -37,9 +38,19 @@ def sso_session_record(
     request.session[c.SESSION_ID_TOKEN] = id_token or ""
     if request.session.session_key is None:
         request.session.save()
-    session, _ = SSOSession.objects.update_or_create(
-        session_key=request.session.session_key,
-        defaults={"sid": sid_key(sid or ""), "user": user},
+    session = SSOSession(session_key=request.session.session_key, sid=sid_key(sid or ""), user=user)
+    if not connection.features.supports_update_conflicts_with_target:
+        SSOSession.objects.update_or_create(
+            session_key=session.session_key, defaults={"sid": session.sid, "user": user}
+        )
+        return session
+    # One INSERT ... ON CONFLICT statement: the key is new after login(), unless the same user
+    # signed in again in this session.
+    SSOSession.objects.bulk_create(
+        [session],
+        update_conflicts=True,
+        unique_fields=["session_key"],
+        update_fields=["sid", "user"],
     )
     return session
 
@@ -89,3 +100,72 @@ def backchannel_logout(*, token: str) -> int:
     return sso_sessions_end(
         issuer=claims[c.CLAIM_ISS], sid=claims.get(c.CLAIM_SID), sub=claims.get(c.CLAIM_SUB)
     )
+
+
+def _session_model(store_class: type) -> type | None:
+    """Return the model of a database-backed session engine (db, cached_db); None otherwise."""
+    get_model_class = getattr(store_class, "get_model_class", None)
+    return get_model_class() if get_model_class else None
+
+
+def _expired_sessions_purge(*, store_class: type, batch_size: int) -> int:
+    """Delete expired sessions of a database-backed engine, a batch at a time; return how many.
+
+    Short transactions on a bounded set of rows, so live requests never wait long behind them.
+    Other engines expire their sessions themselves (a cache) or in clear_expired() (files).
+    """
+    model = _session_model(store_class)
+    if model is None:
+        store_class.clear_expired()
+        return 0
+    deleted = 0
+    while True:
+        expired = model.objects.filter(expire_date__lte=timezone.now())
+        keys = list(expired.values_list("pk", flat=True)[:batch_size])
+        if keys:
+            # The expiry again: a session renewed since it was read is kept.
+            again = model.objects.filter(pk__in=keys, expire_date__lte=timezone.now())
+            deleted += again.delete()[0]
+        if len(keys) < batch_size:
+            return deleted
+
+
+def _live_keys(*, store_class: type, keys: list[str]) -> set[str]:
+    """Return which of the session `keys` still hold a session that has not expired."""
+    model = _session_model(store_class)
+    if model is None:
+        return {key for key in keys if store_class().exists(key)}
+    live = model.objects.filter(session_key__in=keys, expire_date__gt=timezone.now())
+    return set(live.values_list("session_key", flat=True))
+
+
+def sso_sessions_purge(*, batch_size: int = 1000) -> tuple[int, int]:
+    """Delete expired sessions, then the SSOSession rows whose session is gone or expired.
+
+    Return (sessions deleted, SSOSession rows deleted). Works through the rows in primary-key
+    order, `batch_size` at a time, each batch in its own short statements: safe beside live
+    traffic, as a row is recorded only once its session exists, and a session that is gone or
+    expired never comes back (Django gives the browser a new key).
+    """
+    if batch_size < 1:
+        raise ValueError("batch_size must be 1 or more")
+    store_class = import_module(settings.SESSION_ENGINE).SessionStore
+    sessions_deleted = _expired_sessions_purge(store_class=store_class, batch_size=batch_size)
+    records_deleted = 0
+    last_pk = 0
+    while True:
+        rows = list(
+            SSOSession.objects.filter(pk__gt=last_pk)
+            .order_by("pk")
+            .values_list("pk", "session_key")[:batch_size]
+        )
+        if not rows:
+            break
+        last_pk = rows[-1][0]
+        live = _live_keys(store_class=store_class, keys=[key for _, key in rows])
+        dead = [pk for pk, key in rows if key not in live]
+        if dead:
+            records_deleted += SSOSession.objects.filter(pk__in=dead).delete()[0]
+        if len(rows) < batch_size:
+            break
+    return sessions_deleted, records_deleted

@@ -159,6 +159,33 @@ def userinfo_check(*, userinfo: dict[str, Any], id_claims: dict[str, Any]) -> No
         raise TokenError("userinfo sub is not the ID token sub")
 
 
+def _scope_claims(scope: str) -> tuple[str, ...] | None:
+    """Return the claims `scope` asks for; None for a scope whose claims are not known."""
+    if scope == c.SCOPE_GROUPS:
+        return (sso_settings.GROUPS_CLAIM,)
+    return c.SCOPE_CLAIMS.get(scope)
+
+
+def userinfo_needed(*, id_claims: dict[str, Any]) -> bool:
+    """Tell whether the callback must ask the userinfo endpoint for claims (OIDC Core §5.3).
+
+    USERINFO "always": yes. "when-needed": no when, for every scope in SCOPES that asks for
+    claims, the ID token carries at least one of that scope's claims (OIDC Core §5.4; `groups`
+    asks for GROUPS_CLAIM): a provider that puts a scope's claims in its ID tokens puts them all,
+    and leaves out only empty ones, which userinfo leaves out too. A scope whose claims are not
+    known (not standard, not `groups`) always needs userinfo.
+    """
+    if sso_settings.USERINFO != c.USERINFO_WHEN_NEEDED:
+        return True
+    for scope in sso_settings.SCOPES.split():
+        if scope in c.SCOPES_WITHOUT_CLAIMS:
+            continue
+        names = _scope_claims(scope)
+        if names is None or not any(name in id_claims for name in names):
+            return True
+    return False
+
+
 def _numeric_date(*, claims: dict[str, Any], name: str) -> float:
     """Return a claim that must be a NumericDate (RFC 7519 §2), or raise TokenError.
 

@@ -101,18 +101,24 @@ class SSOCallbackView(OIDCAuthenticationCallbackView):
         try:
             return self._complete(request)
         except SSOError as error:
+            # A failed response uses its state up too: the response saves the session without it.
+            self._state_pop(request)
             return sso_error_response(request, error)
 
     def _state_pop(self, request: HttpRequest) -> dict[str, Any] | None:
-        """Remove this response's state from the session; return what was stored with it."""
+        """Remove this response's state from the session; return what was stored with it.
+
+        Not saved here: the session is written once, by the response. Meanwhile a replay of
+        this response finds the state but not the code, which the provider takes once and
+        only with this session's PKCE verifier (RFC 6749 §4.1.2, RFC 7636 §4.6); login()'s
+        new session key then leaves the old session, state included, behind for good.
+        """
         states = request.session.get(c.SESSION_STATES)
         if not isinstance(states, dict):
             return None
         entry = states.pop(request.GET.get("state", ""), None)
         if entry is not None:
-            # Single use (RFC 6749 §10.12): saved before anything else can fail.
             request.session[c.SESSION_STATES] = states
-            request.session.save()
         return entry
 
     def _complete(self, request: HttpRequest) -> HttpResponse:
@@ -138,6 +144,7 @@ class SSOCallbackView(OIDCAuthenticationCallbackView):
         # As mozilla does: a new session object, loaded lazily after the slow token exchange, so
         # what parallel tabs changed meanwhile is not overwritten.
         request.session = request.session.__class__(request.session.session_key)
+        self._state_pop(request)
         user = auth.authenticate(
             request=request, nonce=entry.get("nonce"), code_verifier=entry.get("code_verifier")
         )

@@ -82,6 +82,8 @@ class FakeIdP:
     # Replace fields of the token response (e.g. an access_token that is not ASCII).
     token_overrides: dict[str, Any] = field(default_factory=dict)
     metadata_overrides: dict[str, Any] = field(default_factory=dict)
+    # Put the userinfo claims in the ID token too, as this repository's identity server does.
+    claims_in_id_token: bool = False
     failure: Callable[[str], None] | None = None
     # Paths answered with a status and an HTML page instead of JSON (a proxy's error page).
     html_pages: dict[str, int] = field(default_factory=dict)
@@ -166,6 +168,8 @@ class FakeIdP:
             nonce=grant.get("nonce"),
             at_hash=access_token_hash(access_token=access_token),
         )
+        if self.claims_in_id_token:
+            claims.update({name: value for name, value in self.userinfo.items() if name != "sub"})
         claims.update(self.id_token_overrides)
         body = {"access_token": access_token, "token_type": "Bearer", "id_token": self.sign(claims)}
         return 200, {**body, **self.token_overrides}

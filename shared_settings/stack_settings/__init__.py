@@ -26,6 +26,11 @@ SQLITE_OPTIONS: dict[str, Any] = {
     "transaction_mode": "IMMEDIATE",
     "init_command": "PRAGMA journal_mode=WAL;",
 }
+# Seconds a database server connection is kept for the next requests of its thread, unless
+# DB_CONN_MAX_AGE says otherwise: opening one costs about as much CPU as a whole token request
+# (docs/performance.md). Each gunicorn thread holds at most one: WEB_WORKERS x WEB_THREADS
+# connections per server. SQLite opens a file, not a connection to a server: 0 there.
+SERVER_DB_CONN_MAX_AGE = 60
 SMTP_TIMEOUT_SECONDS = 10
 # Ports of SMTP without a port in the URL: plain, STARTTLS (RFC 6409), implicit TLS (RFC 8314).
 SMTP_PORTS = {"plain": 25, "tls": 587, "ssl": 465}
@@ -73,12 +78,23 @@ def cookie_names(project: str) -> tuple[str, str]:
     return f"{project}_sessionid", f"{project}_csrftoken"
 
 
-def database(url: str, *, sqlite_file: Path) -> dict[str, Any]:
+def database(url: str, *, sqlite_file: Path, conn_max_age: int | None = None) -> dict[str, Any]:
     """Return DATABASES["default"] for a DATABASE_URL, or for ``sqlite_file`` when it is empty.
 
     SQLite gets SQLITE_OPTIONS (options in the URL's query win) and the folder of its file,
     which SQLite does not create, so the embedded default works on a fresh checkout.
+
+    ``conn_max_age`` (DB_CONN_MAX_AGE) is how long a connection serves the following requests
+    of its thread: None is the URL's ``?conn_max_age=`` if any, else SERVER_DB_CONN_MAX_AGE
+    for a database server and 0 for SQLite; 0 closes it after each request. A kept
+    connection is checked before each request (CONN_HEALTH_CHECKS), so a server restart
+    costs a reconnect, not an error.
     """
+    if conn_max_age is not None and conn_max_age < 0:
+        raise ImproperlyConfigured(
+            f"DB_CONN_MAX_AGE is {conn_max_age}: use a number of seconds, or 0 to close the "
+            "connection after each request (Django's unlimited None is not offered)."
+        )
     if not url:
         config: dict[str, Any] = {"ENGINE": SQLITE_ENGINE, "NAME": str(sqlite_file)}
     else:
@@ -89,7 +105,13 @@ def database(url: str, *, sqlite_file: Path) -> dict[str, Any]:
                 "postgres://user:password@host:5432/name or sqlite:////absolute/path.sqlite3."
             )
         config = environ.Env.db_url_config(url)
-    if config["ENGINE"] != SQLITE_ENGINE:
+    is_sqlite = config["ENGINE"] == SQLITE_ENGINE
+    if conn_max_age is None:
+        # A ?conn_max_age= in the URL (django-environ reads it) comes next.
+        conn_max_age = int(config.get("CONN_MAX_AGE", 0 if is_sqlite else SERVER_DB_CONN_MAX_AGE))
+    config["CONN_MAX_AGE"] = conn_max_age
+    config["CONN_HEALTH_CHECKS"] = conn_max_age > 0
+    if not is_sqlite:
         return config
     config["OPTIONS"] = {**SQLITE_OPTIONS, **config.get("OPTIONS", {})}
     name = str(config["NAME"])

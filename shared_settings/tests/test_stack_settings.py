@@ -73,6 +73,8 @@ def test_database_defaults_to_the_sqlite_file_and_creates_its_folder(tmp_path: P
     assert config == {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(sqlite_file),
+        "CONN_MAX_AGE": 0,
+        "CONN_HEALTH_CHECKS": False,
         "OPTIONS": {
             "timeout": 20,
             "transaction_mode": "IMMEDIATE",
@@ -115,7 +117,35 @@ def test_database_postgres_url_is_left_alone() -> None:
         "HOST": "db.internal",
         "PORT": 5433,
         "OPTIONS": {"sslmode": "require"},
+        # Persistent connections, checked before reuse (docs/performance.md).
+        "CONN_MAX_AGE": 60,
+        "CONN_HEALTH_CHECKS": True,
     }
+
+
+@pytest.mark.parametrize(
+    ("url", "conn_max_age", "expected"),
+    [
+        ("postgres://u:p@h/n", 0, (0, False)),
+        ("postgres://u:p@h/n", 300, (300, True)),
+        ("postgres://u:p@h/n?conn_max_age=5", None, (5, True)),
+        ("postgres://u:p@h/n?conn_max_age=5", 0, (0, False)),
+        ("", 30, (30, True)),
+    ],
+)
+def test_database_connection_age_comes_from_the_argument_then_the_url(
+    url: str, conn_max_age: int | None, expected: tuple[int, bool], tmp_path: Path
+) -> None:
+    """DB_CONN_MAX_AGE wins over the URL's conn_max_age; health checks go with reuse."""
+    config = database(url, sqlite_file=tmp_path / "db.sqlite3", conn_max_age=conn_max_age)
+
+    assert (config["CONN_MAX_AGE"], config["CONN_HEALTH_CHECKS"]) == expected
+
+
+def test_database_negative_connection_age_is_a_clear_error() -> None:
+    """Django reads None as "forever"; a negative number is refused with what to set."""
+    with pytest.raises(ImproperlyConfigured, match="DB_CONN_MAX_AGE is -1"):
+        database("postgres://u:p@h/n", sqlite_file=Path("x"), conn_max_age=-1)
 
 
 @pytest.mark.parametrize("url", ["foo://x/y", "not a url", "http://db.example/name"])

@@ -261,7 +261,11 @@ def idp_session_link_grant(
     session = IdPSession.objects.filter(sid=sid, ended_at__isnull=True).first()
     if session is None:
         return None
-    SessionClient.objects.get_or_create(session=session, application=application)
+    # One statement whether or not the client already took part (get_or_create costs a
+    # SELECT, and a savepoint and an INSERT the first time); the unique constraint decides.
+    SessionClient.objects.bulk_create(
+        [SessionClient(session=session, application=application)], ignore_conflicts=True
+    )
     return SessionGrant.objects.create(
         session=session, grant=grant, code_digest=code_digest(grant.code)
     )

@@ -74,6 +74,18 @@ def token_exchange(
     return browser.post("/o/token/", data)
 
 
+def token_refresh(client_id: str, secret: str, refresh_token: str, **extra: str):
+    """POST a refresh grant to /o/token/ (client_secret_post) and return the response."""
+    data = {
+        "grant_type": "refresh_token",
+        "refresh_token": refresh_token,
+        "client_id": client_id,
+        "client_secret": secret,
+        **extra,
+    }
+    return Client().post("/o/token/", data)
+
+
 def id_token_claims(id_token: str) -> dict:
     """Verify an ID token with the current public key and return its claims."""
     key = jwk.JWK.from_pem(oauth2_settings.OIDC_RSA_PRIVATE_KEY.encode())

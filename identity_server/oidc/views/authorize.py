@@ -26,6 +26,7 @@ from oauth2_provider.views.mixins import OAuthLibMixin
 from oauthlib.oauth2.rfc6749.errors import CustomOAuth2Error, InvalidClientIdError
 
 from oidc import constants
+from oidc.backends import validated_client
 from oidc.id_tokens import id_token_hint_claims
 from oidc.selectors import consent_covers
 from oidc.services.consent import consent_grant
@@ -129,7 +130,9 @@ class AuthorizeView(AuthorizationView):
             scopes, credentials = self.validate_authorization_request(request)
         except OAuthToolkitError as error:
             return self.error_response(error, application=None)
-        application = Application.objects.get(client_id=credentials["client_id"])
+        application = validated_client(credentials) or Application.objects.get(
+            client_id=credentials["client_id"]
+        )
         prompt = prompt_values(request)
 
         hint = request.GET.get("id_token_hint")
