@@ -42,10 +42,13 @@ fmt: $(INSTALLED) ## Format and autofix with ruff
 check-migrations: $(INSTALLED) ## Fail when a model change has no migration
 	@scripts/check-migrations.sh
 
-bench: $(INSTALLED) ## Benchmarks (medians and ratios): passwords, client secrets, user import (100k users)
+# BENCH_ARGS go to the stack bench, e.g. make bench BENCH_ARGS="--users 1000000 --flows 10000".
+BENCH_ARGS ?=
+bench: $(INSTALLED) ## Benchmarks: passwords, client secrets, user import, the stack on PostgreSQL (CPU per operation)
 	@cd identity_server && ../$(PY) ../scripts/bench_passwords.py
 	@cd identity_server && ../$(PY) ../scripts/bench.py
 	@$(PY) scripts/bench_import.py
+	@$(PY) -m bench.run $(BENCH_ARGS)
 
 dist: $(INSTALLED) ## Build sso_client's wheel and sdist into dist/ (checks every template and migration is in)
 	@$(PY) scripts/client_dist.py

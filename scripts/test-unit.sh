@@ -5,7 +5,7 @@
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 failed=()
-for project in shared_settings identity_server shared_client project_a project_b; do
+for project in shared_settings identity_server shared_client project_a project_b bench; do
   echo "==> unit tests: $project"
   (
     cd "$repo/$project" || exit 1
