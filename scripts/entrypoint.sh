@@ -40,6 +40,8 @@ case $step in
     if [ -z "${SEED_DEMO_USERS+set}" ] && [ -f "$VAR_DIR/dev.env" ]; then export SEED_DEMO_USERS=1; fi
     "$python" manage.py seed_demo ;;
   serve)
+    # At most 2 glibc malloc arenas, not one per thread each keeping argon2id's 19 MiB (docs/performance.md).
+    export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}
     exec "$python" -m gunicorn config.wsgi --bind "${BIND:-127.0.0.1}:$PORT" \
       --workers "${WEB_WORKERS:-2}" --threads "${WEB_THREADS:-8}" --timeout 30 --graceful-timeout 5 \
       --access-logfile - --no-control-socket "$@" ;;
