@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.test import Client
 
+from accounts.tests.staff import admin_client_for
 from oidc import constants
 from oidc.services.clients import client_register
 from oidc.tests.flow import SHOP_A_CALLBACK, SHOP_B_CALLBACK
@@ -116,3 +117,15 @@ def third_party(db):
         first_party=False,
         public=False,
     )
+
+
+@pytest.fixture
+def root(db):
+    """A superuser."""
+    return User.objects.create_superuser(email="root@example.com", password=PASSWORD)
+
+
+@pytest.fixture
+def admin_client(root) -> Client:
+    """The superuser in the admin, signed in with two factors (the admin site asks for them)."""
+    return admin_client_for(root)

@@ -14,12 +14,12 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.admin_pages import confirm_page
 from accounts.models import User
 from accounts.services import user_deactivate
 from accounts.services.admin_changes import (
@@ -247,20 +247,18 @@ class UserAdmin(DjangoUserAdmin):
             if user.pk == request.user.pk:
                 return self._signed_out(request)
             return HttpResponseRedirect(change_url)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"End all sessions of {user}?",
-            "opts": self.opts,
-            "original": user,
-            "question": (
+        return confirm_page(
+            self,
+            request,
+            obj=user,
+            title=f"End all sessions of {user}?",
+            question=(
                 f"{user} will be signed out of the identity server and of every shop, and "
                 "the applications' tokens will stop working. They can sign in again."
             ),
-            "submit_label": "Yes, end all sessions",
-            "cancel_url": change_url,
-        }
-        request.current_app = self.admin_site.name
-        return TemplateResponse(request, "admin/confirm_action.html", context)
+            submit_label="Yes, end all sessions",
+            cancel_url=change_url,
+        )
 
     @admin.action(description="End all sessions of the selected users (and at the shops)")
     def end_sessions(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:

@@ -16,6 +16,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html_join
 from oauth2_provider.models import get_application_model
 
+from accounts.admin_pages import confirm_page
 from oidc import constants
 from oidc.models import ClientOptions, IdPSession, SessionClient
 from oidc.services.clients import (
@@ -305,21 +306,19 @@ class ApplicationAdmin(admin.ModelAdmin):
         if request.method == "POST":
             self._rotate(request, [application])
             return self._new_secrets_redirect(request) or HttpResponseRedirect(change_url)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"Rotate the secret of {application}?",
-            "opts": self.opts,
-            "original": application,
-            "question": (
+        return confirm_page(
+            self,
+            request,
+            obj=application,
+            title=f"Rotate the secret of {application}?",
+            question=(
                 f"A new secret replaces the current one of {application} "
                 f"({application.client_id}) at once: the client fails to sign users in "
                 "until it is configured with the new secret, which is shown once."
             ),
-            "submit_label": "Yes, issue a new secret",
-            "cancel_url": change_url,
-        }
-        request.current_app = self.admin_site.name
-        return TemplateResponse(request, "admin/confirm_action.html", context)
+            submit_label="Yes, issue a new secret",
+            cancel_url=change_url,
+        )
 
     @admin.action(description="Rotate secret (the new one is shown once)")
     def rotate_secret(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:

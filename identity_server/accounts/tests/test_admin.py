@@ -1,21 +1,12 @@
 """The user admin: deactivating from the change form ends the user's sessions."""
 
-import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from accounts.tests.staff import admin_client_for
 from audit.models import AuditEvent
 from oidc.models import IdPSession
 
 User = get_user_model()
-
-
-@pytest.fixture
-def admin_client(db):
-    """A superuser in the admin, signed in with two factors."""
-    root = User.objects.create_superuser(email="root@example.com", password="pw-123456789")
-    return admin_client_for(root)
 
 
 def profile_form_data(user) -> dict[str, str]:

@@ -28,18 +28,6 @@ BACKCHANNEL_URI = "http://localhost:8001/oidc/backchannel-logout/"
 
 
 @pytest.fixture
-def root(db):
-    """A superuser."""
-    return User.objects.create_superuser(email="root@example.com", password=PASSWORD)
-
-
-@pytest.fixture
-def admin_client(root) -> Client:
-    """The superuser in the admin, signed in with two factors."""
-    return admin_client_for(root)
-
-
-@pytest.fixture
 def backchannel():
     """Capture back-channel logout requests: yields the mock of requests.post."""
     with mock.patch("oidc.services.backchannel.requests.post") as post:

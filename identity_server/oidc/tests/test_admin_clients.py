@@ -1,13 +1,10 @@
 """The clients admin: changes through the client services, audited; secrets shown once."""
 
 import pytest
-from conftest import PASSWORD
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password
-from django.test import Client
 from oauth2_provider.models import get_application_model
 
-from accounts.tests.staff import admin_client_for
 from audit.models import AuditEvent
 from oidc.models import ClientOptions
 from oidc.services.clients import client_register
@@ -18,18 +15,6 @@ pytestmark = pytest.mark.django_db
 
 ADD_URL = "/admin/oauth2_provider/application/"
 SECRETS_URL = "/admin/oauth2_provider/application/new-secrets/"
-
-
-@pytest.fixture
-def root(db):
-    """A superuser."""
-    return User.objects.create_superuser(email="root@example.com", password=PASSWORD)
-
-
-@pytest.fixture
-def admin_client(root) -> Client:
-    """The superuser in the admin, signed in with two factors."""
-    return admin_client_for(root)
 
 
 def client_form(**changes) -> dict:
