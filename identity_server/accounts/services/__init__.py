@@ -1,4 +1,4 @@
-"""Writes on accounts: registration, profile changes, deactivation."""
+"""Writes on accounts: deactivation and failed sign-ins (profile changes: profile.py)."""
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -16,25 +16,6 @@ from audit.services import audit_event_record
 from oidc.services.sessions import idp_sessions_end_for_user
 
 User = get_user_model()
-
-
-def user_register(
-    *,
-    email: str,
-    password: str,
-    given_name: str = "",
-    family_name: str = "",
-    request: HttpRequest | None = None,
-):
-    """Create a customer account and record it. The email is not verified yet."""
-    with transaction.atomic():
-        user = User.objects.create_user(
-            email=email, password=password, given_name=given_name, family_name=family_name
-        )
-        audit_event_record(
-            kind=AuditEvent.Kind.REGISTERED, actor=user, subject_user=user, request=request
-        )
-    return user
 
 
 def user_deactivate(*, user, actor=None, request: HttpRequest | None = None) -> None:

@@ -12,7 +12,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Passkey, RecoveryCode
-from accounts.services import mfa
+from accounts.services import mfa, recovery_codes
 from accounts.services.signin import PENDING_KEY, PENDING_MAX_AGE_SECONDS, sign_in_pending
 from audit.models import AuditEvent
 from oidc import constants
@@ -311,7 +311,7 @@ def test_a_passkey_alone_makes_the_password_ask_for_a_second_step(user):
 
 def test_a_recovery_code_signs_in_once(totp_user, rf):
     """A recovery code completes the sign-in (amr otp, mfa) and is then spent."""
-    codes = mfa.recovery_codes_create(request=rf.get("/"), user=totp_user)
+    codes = recovery_codes.recovery_codes_create(request=rf.get("/"), user=totp_user)
     client = Client()
     password_step(client, totp_user)
 
@@ -319,7 +319,7 @@ def test_a_recovery_code_signs_in_once(totp_user, rf):
 
     assert response.status_code == 302 and signed_in(client)
     assert client.session[constants.SESSION_AMR_KEY] == TWO_FACTORS
-    assert mfa.recovery_codes_left(user=totp_user) == 9
+    assert recovery_codes.recovery_codes_left(user=totp_user) == 9
     used = AuditEvent.objects.get(kind=AuditEvent.Kind.RECOVERY_CODE_USED)
     assert used.data == {"left": 9}
 
@@ -327,12 +327,12 @@ def test_a_recovery_code_signs_in_once(totp_user, rf):
     password_step(again, totp_user)
     replay = again.post("/account/login/verify/", {"code": codes[3]})
     assert replay.status_code == 400 and not signed_in(again)
-    assert mfa.recovery_codes_left(user=totp_user) == 9
+    assert recovery_codes.recovery_codes_left(user=totp_user) == 9
 
 
 def test_new_recovery_codes_replace_all_the_old_ones(browser, totp_user):
     """Making new codes shows ten new ones once; none of the old ones works any more."""
-    old = mfa.recovery_codes_create(request=None, user=totp_user)
+    old = recovery_codes.recovery_codes_create(request=None, user=totp_user)
 
     response = browser.post("/account/two-step/recovery-codes/")
 
@@ -356,7 +356,7 @@ def test_recovery_codes_need_another_second_factor(browser, user):
 
 def test_recovery_codes_still_match_after_a_secret_key_rotation(totp_user, settings):
     """SECRET_KEY_FALLBACKS keep the codes made under the previous key."""
-    codes = mfa.recovery_codes_create(request=None, user=totp_user)
+    codes = recovery_codes.recovery_codes_create(request=None, user=totp_user)
     settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
     settings.SECRET_KEY = "a-new-secret-key-for-the-rotation-test"
     client = Client()
@@ -379,7 +379,7 @@ def test_the_two_step_page_tells_what_is_on(browser, totp_user):
 
 def test_removing_the_app_removes_its_codes_and_the_second_step(browser, totp_user):
     """Without an app or a passkey, the codes go too, and the password alone signs in again."""
-    mfa.recovery_codes_create(request=None, user=totp_user)
+    recovery_codes.recovery_codes_create(request=None, user=totp_user)
 
     response = browser.post("/account/two-step/authenticator/remove/")
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.forms import SecondFactorCodeForm
 from accounts.services import mfa
+from accounts.services import recovery_codes as recovery_codes_service
 from accounts.services.reauth import recent_auth_required
 
 
@@ -46,8 +47,8 @@ def totp_setup(request: HttpRequest) -> HttpResponse:
     form = SecondFactorCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if mfa.totp_confirm(request=request, user=user, code=form.cleaned_data["code"]):
-            if mfa.recovery_codes_left(user=user) == 0:
-                codes = mfa.recovery_codes_create(request=request, user=user)
+            if recovery_codes_service.recovery_codes_left(user=user) == 0:
+                codes = recovery_codes_service.recovery_codes_create(request=request, user=user)
                 return _recovery_codes_show(request, codes, first=True)
             messages.success(request, "Authenticator app added. Sign-in now asks for its code.")
             return redirect("accounts:two_step")
@@ -80,8 +81,8 @@ def totp_remove(request: HttpRequest) -> HttpResponse:
 def recovery_codes(request: HttpRequest) -> HttpResponse:
     """Replace the recovery codes with new ones and show them once."""
     try:
-        codes = mfa.recovery_codes_create(request=request, user=request.user)
-    except mfa.RecoveryCodesRefused:
+        codes = recovery_codes_service.recovery_codes_create(request=request, user=request.user)
+    except recovery_codes_service.RecoveryCodesRefused:
         messages.error(
             request, "Add an authenticator app or a passkey first: recovery codes back them up."
         )
