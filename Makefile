@@ -7,7 +7,7 @@ INSTALLED := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
 .PHONY: help run test test-unit test-client-matrix test-e2e lint fmt check-migrations bench clean \
-	install chromium interop-deps dist matrix-venvs
+	install chromium interop-deps dist matrix-venvs test-compose
 
 help: ## Show this help
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -32,6 +32,9 @@ test-client-matrix: matrix-venvs ## sso_client's unit tests on Django 5.2 LTS (o
 # The fresh-project test (tests/test_fresh_project.py) runs in the matrix virtualenvs too.
 test-e2e: $(INSTALLED) chromium interop-deps matrix-venvs ## End-to-end tests over the three live servers, with a real browser
 	@$(PY) -m pytest -c tests/pytest.ini tests
+
+test-compose: $(INSTALLED) ## Run the dev and prod compose files for real (Docker), smoke-test them, remove them
+	@scripts/compose-test.sh
 
 lint: $(INSTALLED) ## Ruff lint and format check
 	@$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

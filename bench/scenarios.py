@@ -128,6 +128,13 @@ class Scenarios:
                 weight=SINGLE_REQUEST_WEIGHT,
             ),
             Scenario(
+                "session re-check",
+                "POST /o/introspect/ a refresh token, shop A's credentials (sso_client's re-check)",
+                self._refresh_token_repeated,
+                self.session_recheck,
+                weight=SINGLE_REQUEST_WEIGHT,
+            ),
+            Scenario(
                 "back-channel logout fan-out",
                 "sign out at shop A of a session also at shop B: IdP logout, both shops told",
                 self._signed_in_at_both,
@@ -136,9 +143,9 @@ class Scenarios:
         ]
 
     def reference(self, state: object = None) -> None:
-        """GET the IdP's /healthz: a Django view that runs SELECT 1."""
-        response = self._session().get(f"{self.stack.idp}/healthz", timeout=30)
-        expect(response.status_code == 200, f"/healthz answered {response.status_code}")
+        """GET the IdP's /readyz: a Django view that runs SELECT 1 and a cache set and get."""
+        response = self._session().get(f"{self.stack.idp}/readyz", timeout=30)
+        expect(response.status_code == 200, f"/readyz answered {response.status_code}")
 
     # Operations.
 
@@ -187,6 +194,20 @@ class Scenarios:
         )
         expect(response.status_code == 200, f"userinfo: {response.status_code}")
 
+    def session_recheck(self, refresh_token: str) -> None:
+        # As sso_client.recheck.refresh_token_active asks: client_secret_basic, a type hint.
+        response = self._session().post(
+            f"{self.stack.idp}/o/introspect/",
+            data={"token": refresh_token, "token_type_hint": "refresh_token"},
+            auth=self.stack.client_credentials("SHOP_A"),
+            headers={"Accept": "application/json"},
+            timeout=30,
+        )
+        expect(
+            response.status_code == 200 and response.json().get("active") is True,
+            f"introspection: {response.status_code} {response.text[:80]}",
+        )
+
     def logout(self, client: WebClient) -> None:
         response = client.submit(form=LOGOUT_FORM)
         expect(response.url == f"{self.stack.shop_a}/", f"sign-out ended at {response.url}")
@@ -232,6 +253,10 @@ class Scenarios:
 
     def _refresh_tokens(self, n: int) -> list[str]:
         return [token_request(self.stack, *code).json()["refresh_token"] for code in self._codes(n)]
+
+    def _refresh_token_repeated(self, n: int) -> list[str]:
+        # Introspection changes nothing: one session's token, asked about again and again.
+        return self._refresh_tokens(1) * n
 
     def _access_tokens(self, n: int) -> list[str]:
         token = token_request(self.stack, *self._codes(1)[0]).json()["access_token"]

@@ -1,20 +1,31 @@
 """Generate the development secrets and signing key into var/ (idempotent).
 
-Writes `<var>/dev.env` (secret keys, the shops' OIDC client credentials) and `<var>/oidc_rsa.pem`
-(the identity server's RS256 signing key). Existing values are kept, so running it again changes
-nothing; delete var/ (`make clean`) to start over. Nothing here is ever committed.
+Writes `<var>/dev.env` (secret keys, the shops' OIDC client credentials) and the identity
+server's first RS256 signing key into `<var>/keys/` (identity_server/oidc/keys.py; `manage.py
+oidc_keys rotate` makes the next). A var/ from before the keys directory keeps its
+`<var>/oidc_rsa.pem`. Existing values are kept, so running it again changes nothing; delete var/
+(`make clean`) to start over. Nothing here is ever committed.
 """
 
 from __future__ import annotations
 
 import argparse
 import secrets
+import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-
 REPO = Path(__file__).resolve().parent.parent
+# The key files' layout is the identity server's own (a module that needs no Django set-up).
+sys.path.insert(0, str(REPO / "identity_server"))
+from oidc.keys import (  # noqa: E402
+    SIGNING,
+    key_files,
+    key_pem_generate,
+    key_write,
+    next_key_ensure,
+)
+
 SECRET_NAMES = (
     "IDP_SECRET_KEY",
     "SHOP_A_SECRET_KEY",
@@ -41,14 +52,17 @@ def signing_key_ensure(path: Path) -> None:
     """Write a 2048-bit RSA private key in PEM to `path` unless one is there."""
     if path.exists():
         return
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
     path.touch(mode=0o600)
-    path.write_bytes(pem)
+    path.write_text(key_pem_generate())
+
+
+def keys_dir_ensure(keys_dir: Path) -> None:
+    """Write a first signing key into `keys_dir` unless it holds one, and the next key."""
+    now = datetime.now(UTC)
+    if not any(key.state == SIGNING for key in key_files(keys_dir)):
+        key_write(keys_dir=keys_dir, pem=key_pem_generate(), state=SIGNING, since=now)
+    # Published from the start, so that the first rotation signs with a key shops already hold.
+    next_key_ensure(keys_dir=keys_dir, now=now + timedelta(microseconds=1))
 
 
 def dev_env_ensure(var_dir: Path) -> dict[str, str]:
@@ -58,10 +72,9 @@ def dev_env_ensure(var_dir: Path) -> dict[str, str]:
     env = read_env_file(env_file)
     added = {name: secrets.token_urlsafe(48) for name in SECRET_NAMES if name not in env}
     added |= {name: value for name, value in CLIENT_IDS.items() if name not in env}
-    key_file = var_dir / "oidc_rsa.pem"
-    signing_key_ensure(key_file)
-    if "OIDC_RSA_PRIVATE_KEY_FILE" not in env:
-        added["OIDC_RSA_PRIVATE_KEY_FILE"] = str(key_file)
+    # An older var/ signs with its oidc_rsa.pem (named in its dev.env) until its first rotation.
+    if "OIDC_RSA_PRIVATE_KEY_FILE" not in env and not (var_dir / "oidc_rsa.pem").exists():
+        keys_dir_ensure(var_dir / "keys")
     if added:
         if not env_file.exists():
             env_file.touch(mode=0o600)

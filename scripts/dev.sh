@@ -31,6 +31,8 @@ if [ -z "${IDP_EMAIL_URL:-}" ]; then
 else
   mail_note="sent through IDP_EMAIL_URL"
 fi
+# Logs a developer reads in a terminal; production keeps one JSON object per line.
+export LOG_FORMAT=${LOG_FORMAT:-text}
 for project in "${projects[@]}"; do
   echo "==> $project: migrate, static files, demo data"
   "$entry" "$project" setup
@@ -52,17 +54,19 @@ for project in "${projects[@]}"; do
   setsid "$entry" "$project" serve > >(sed -u "s/^/[$project] /") 2>&1 &
   pids+=($!)
 done
+# The identity server's outbox worker: back-channel logout and account events to the shops, with
+# retries; every 5 minutes it also ends the IdP sessions whose browser never came back and purges
+# expired tokens, codes, old sessions and old deliveries (docs/events.md).
+setsid "$entry" identity_server manage deliver_events > >(sed -u "s/^/[events] /") 2>&1 &
+pids+=($!)
 
 idp=${IDP_URL:-http://localhost:${IDP_PORT:-8000}}
 shop_a=${SHOP_A_URL:-http://localhost:${SHOP_A_PORT:-8001}}
 shop_b=${SHOP_B_URL:-http://localhost:${SHOP_B_PORT:-8002}}
 "$repo/.venv/bin/python" "$repo/scripts/wait_ready.py" "$idp" "$shop_a" "$shop_b" || stop 1
-# Every 5 minutes, end the IdP sessions whose browser never came back (idle or past their
-# lifetime; the shops are told by back-channel logout), and delete expired tokens, codes and
-# old sessions in small batches, at the identity server and at both shops.
+# Every 5 minutes, delete the shops' expired sessions and seen tokens in small batches (the
+# identity server's clean-up runs in its events worker).
 (while sleep 300; do
-  "$entry" identity_server manage end_expired_sessions >/dev/null || true
-  "$entry" identity_server manage purge_expired >/dev/null || true
   for shop in project_a project_b; do "$entry" "$shop" manage sso_purge >/dev/null || true; done
 done) &
 pids+=($!)
@@ -76,7 +80,7 @@ cat <<MSG
   Demo customer    alice@example.com / demo-alice-pass
   Demo admin       admin@example.com / demo-admin-pass   (staff at the identity server and both shops)
 
-  Ctrl-C stops all three.
+  Ctrl-C stops all three and the events worker.
 MSG
 # When one server exits on its own, stop the others rather than run half a stack.
 wait -n "${pids[@]}" || true

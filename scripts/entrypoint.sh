@@ -42,9 +42,15 @@ case $step in
   serve)
     # At most 2 glibc malloc arenas, not one per thread each keeping argon2id's 19 MiB (docs/performance.md).
     export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}
-    exec "$python" -m gunicorn config.wsgi --bind "${BIND:-127.0.0.1}:$PORT" \
-      --workers "${WEB_WORKERS:-2}" --threads "${WEB_THREADS:-8}" --timeout 30 --graceful-timeout 5 \
-      --access-logfile - --no-control-socket "$@" ;;
+    # The workers' metric files (prometheus_client's multiprocess mode): one folder per
+    # server, emptied at start, so that a scrape adds up every worker of this server only
+    # (docs/operations.md, "Metrics").
+    export PROMETHEUS_MULTIPROC_DIR="$VAR_DIR/prometheus/${project}_${HOSTNAME:-local}_$PORT"
+    rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
+    # Logging and the child_exit hook of the metrics: scripts/gunicorn_conf.py.
+    exec "$python" -m gunicorn config.wsgi --config "$repo/scripts/gunicorn_conf.py" \
+      --bind "${BIND:-127.0.0.1}:$PORT" --workers "${WEB_WORKERS:-2}" --threads "${WEB_THREADS:-8}" \
+      --timeout 30 --graceful-timeout 5 --no-control-socket "$@" ;;
   manage) exec "$python" manage.py "$@" ;;
   *) echo "entrypoint: unknown step '$step' (setup, seed, serve, manage)" >&2; exit 2 ;;
 esac

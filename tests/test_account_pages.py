@@ -1,5 +1,7 @@
 """The account pages at the identity server: sessions and concurrent profile edits."""
 
+from support.shops import signed_out_of
+from support.stack import wait_for
 from support.web import WebClient, sign_in_at_idp, sign_in_at_shop
 
 
@@ -23,8 +25,7 @@ def test_sign_out_everywhere_from_the_sessions_page_ends_the_shop_session(stack,
 
     assert signed_out.url.startswith(f"{stack.idp}/account/login/")
     assert "You are signed out everywhere." in signed_out.text
-    client.get(f"{stack.shop_a}/")
-    assert client.page().select_one(".user-name") is None, "shop A's session is over"
+    assert wait_for(signed_out_of(client, stack.shop_a)), "shop A's session is over"
     profile = client.get(f"{stack.idp}/account/profile/")
     assert profile.url.startswith(f"{stack.idp}/account/login/"), "the IdP session is over"
     profile = other_device.get(f"{stack.idp}/account/profile/")
@@ -42,8 +43,7 @@ def test_sign_out_everywhere_else_keeps_this_device(stack, client, customer):
 
     assert done.url == f"{stack.idp}/account/sessions/"
     assert len(other_device.page().select("li.session")) == 1
-    client.get(f"{stack.shop_a}/")
-    assert client.page().select_one(".user-name") is None
+    assert wait_for(signed_out_of(client, stack.shop_a))
 
 
 def test_two_concurrent_profile_edits_of_different_fields_both_survive(stack, client, customer):
@@ -101,7 +101,6 @@ def test_the_sweeper_ends_an_abandoned_session_and_its_shop_session(stack, clien
 
     assert swept.stdout.strip() == "Ended 1 expired session."
     assert again.stdout.strip() == "Ended 0 expired sessions."
-    client.get(f"{stack.shop_a}/")
-    assert client.page().select_one(".user-name") is None, "shop A was told"
+    assert wait_for(signed_out_of(client, stack.shop_a)), "shop A was told"
     profile = client.get(f"{stack.idp}/account/profile/")
     assert profile.url.startswith(f"{stack.idp}/account/login/")

@@ -3,6 +3,9 @@
 from urllib.parse import urljoin
 
 import pytest
+from support.admin import user_change_page
+from support.shops import signed_in_at, signed_out_of
+from support.stack import wait_for
 from support.two_step import staff_admin_client
 from support.web import WebClient, sign_in_at_shop
 
@@ -14,19 +17,6 @@ NEW_PASSWORD = "set-by-the-admin-2024"
 def admin(stack, make_customer) -> WebClient:
     """A superuser in the identity admin, signed in with a password and an app code."""
     return staff_admin_client(stack, make_customer("Ada", "Admin"))
-
-
-def user_change_page(admin: WebClient, stack, email: str):
-    """Find a user in the admin by email and open their change page."""
-    results = admin.get(f"{stack.idp}/admin/accounts/user/", params={"q": email})
-    row = admin.page().select_one("#result_list tbody tr th a")
-    assert row is not None and email in results.text
-    return admin.get(urljoin(results.url, row["href"]))
-
-
-def signed_in_at_shop(client: WebClient, shop: str) -> bool:
-    client.get(f"{shop}/")
-    return client.page().select_one(".user-name") is not None
 
 
 def test_admin_finds_edits_and_deactivates_a_user_who_then_cannot_sign_in(stack, customer, admin):
@@ -48,8 +38,7 @@ def test_admin_finds_edits_and_deactivates_a_user_who_then_cannot_sign_in(stack,
     )
     assert stored.splitlines()[-1] == "deactivated-by-admin False"
 
-    shopper.get(f"{stack.shop_a}/")
-    assert shopper.page().select_one(".user-name") is None, "the open shop session ended"
+    assert wait_for(signed_out_of(shopper, stack.shop_a)), "the open shop session ended"
     for shop in (stack.shop_a, stack.shop_b):
         client = WebClient()
         page = sign_in_at_shop(client, shop, customer.email, customer.password)
@@ -101,7 +90,7 @@ def test_a_password_the_admin_sets_signs_the_user_out_of_every_shop(stack, custo
     shopper = WebClient()
     sign_in_at_shop(shopper, stack.shop_a, customer.email, customer.password)
     sign_in_at_shop(shopper, stack.shop_b, customer.email, customer.password)
-    assert signed_in_at_shop(shopper, stack.shop_a) and signed_in_at_shop(shopper, stack.shop_b)
+    assert signed_in_at(shopper, stack.shop_a) and signed_in_at(shopper, stack.shop_b)
     change_page = user_change_page(admin, stack, customer.email)
     reset = admin.page().find("a", href=lambda href: href and href.endswith("/password/"))
     admin.get(urljoin(change_page.url, reset["href"]))
@@ -111,22 +100,22 @@ def test_a_password_the_admin_sets_signs_the_user_out_of_every_shop(stack, custo
     )
 
     assert "Password changed." in saved.text, saved.text[:3000]
-    assert not signed_in_at_shop(shopper, stack.shop_a)
-    assert not signed_in_at_shop(shopper, stack.shop_b)
+    assert wait_for(signed_out_of(shopper, stack.shop_a))
+    assert wait_for(signed_out_of(shopper, stack.shop_b))
     assert shopper.get(f"{stack.idp}/account/").url.startswith(f"{stack.idp}/account/login/")
     old = WebClient()
     sign_in_at_shop(old, stack.shop_a, customer.email, customer.password)
-    assert not signed_in_at_shop(old, stack.shop_a)
+    assert not signed_in_at(old, stack.shop_a)
     new = WebClient()
     sign_in_at_shop(new, stack.shop_a, customer.email, NEW_PASSWORD)
-    assert signed_in_at_shop(new, stack.shop_a)
+    assert signed_in_at(new, stack.shop_a)
 
 
 def test_end_all_sessions_signs_the_user_out_of_every_shop(stack, customer, admin):
     """The change page's "End all sessions" asks, then signs the customer out everywhere."""
     shopper = WebClient()
     sign_in_at_shop(shopper, stack.shop_a, customer.email, customer.password)
-    assert signed_in_at_shop(shopper, stack.shop_a)
+    assert signed_in_at(shopper, stack.shop_a)
     change_page = user_change_page(admin, stack, customer.email)
     button = admin.page().find("a", string="End all sessions")
     admin.get(urljoin(change_page.url, button["href"]))
@@ -134,10 +123,10 @@ def test_end_all_sessions_signs_the_user_out_of_every_shop(stack, customer, admi
     ended = admin.submit(form="#content form[method=post]")
 
     assert "1 session(s) ended" in ended.text, ended.text[:3000]
-    assert not signed_in_at_shop(shopper, stack.shop_a)
+    assert wait_for(signed_out_of(shopper, stack.shop_a))
     again = WebClient()
     sign_in_at_shop(again, stack.shop_a, customer.email, customer.password)
-    assert signed_in_at_shop(again, stack.shop_a), "the password still works"
+    assert signed_in_at(again, stack.shop_a), "the password still works"
 
 
 def test_adding_an_application_shows_its_secret_once(stack, admin):

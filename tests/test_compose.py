@@ -1,4 +1,7 @@
-"""docker-compose.yml stays true to the entrypoints and settings of `make run` (static checks)."""
+"""The compose files stay true to the entrypoints and settings of `make run` (static checks).
+
+`make test-compose` runs them for real (tests/compose/).
+"""
 
 import re
 import shlex
@@ -9,7 +12,12 @@ from stack_env import OWN_NAMES, PROJECTS, SHOP_OWN_NAMES
 from support.stack import REPO
 
 COMPOSE = yaml.safe_load((REPO / "docker-compose.yml").read_text())
+PROD = yaml.safe_load((REPO / "docker-compose.prod.yml").read_text())
 ENTRYPOINT = (REPO / "scripts" / "entrypoint.sh").read_text()
+NGINX_START = (REPO / "deploy" / "nginx" / "start.sh").read_text()
+NGINX_TEMPLATE = (REPO / "deploy" / "nginx" / "sso.conf.template").read_text()
+# Read by Python's ssl module and by requests, not by our code: the CA bundle of deploy/tls.py.
+RUNTIME_NAMES = {"SSL_CERT_FILE", "REQUESTS_CA_BUNDLE"}
 
 
 def environment_read_by_the_code() -> set[str]:
@@ -17,6 +25,8 @@ def environment_read_by_the_code() -> set[str]:
     sources = [
         *REPO.glob("*/config/settings.py"),
         *REPO.glob("project_a/shop/*settings*.py"),
+        *REPO.glob("shared_settings/stack_settings/*.py"),
+        *REPO.glob("deploy/*.py"),
         REPO / "scripts" / "bootstrap.py",
     ]
     names: set[str] = set()
@@ -73,13 +83,55 @@ def test_one_shot_services_call_scripts_that_exist_and_gate_the_servers():
     )
 
 
-def test_every_variable_compose_sets_is_read_by_the_code():
-    read = environment_read_by_the_code()
-    for name, service in COMPOSE["services"].items():
-        if name == "db":
+@pytest.mark.parametrize("compose", [COMPOSE, PROD], ids=["dev", "prod"])
+def test_every_variable_compose_sets_is_read_by_the_code(compose):
+    read = environment_read_by_the_code() | RUNTIME_NAMES
+    for name, service in compose["services"].items():
+        if name in ("db", "nginx"):
             continue
         unknown = set(service.get("environment", {})) - read
         assert not unknown, f"{name} sets variables nothing reads: {unknown}"
+
+
+def test_dev_runs_the_worker_a_mail_catcher_and_redis_for_all():
+    """The events worker runs; the IdP mails the catcher; every server caches in Redis."""
+    services = COMPOSE["services"]
+    assert services["worker"]["command"] == ["identity_server", "manage", "deliver_events"]
+    assert (REPO / services["mail"]["entrypoint"][1]).exists()
+    env = services["identity_server"]["environment"]
+    assert services["mail"]["command"][:2] == ["--listen", "127.0.0.1:${MAIL_PORT:-1025}"]
+    assert env["IDP_EMAIL_URL"] == "smtp://127.0.0.1:${MAIL_PORT:-1025}"
+    assert env["CACHE_URL"].startswith("redis://127.0.0.1:")
+
+
+def test_prod_puts_two_identity_server_replicas_behind_nginx_over_https():
+    """Both replicas run the same command on their own port; nginx's upstream names both;
+    every public URL is https; the proxy is trusted; no demo accounts."""
+    services = PROD["services"]
+    replicas = [services["identity_server_1"], services["identity_server_2"]]
+    assert all(replica["command"] == ["identity_server", "serve"] for replica in replicas)
+    ports = {replica["environment"]["IDP_PORT"] for replica in replicas}
+    assert ports == {"${IDP_1_PORT:-8010}", "${IDP_2_PORT:-8020}"}
+    upstream = re.search(r"upstream identity_server \{(.*?)\n\}", NGINX_TEMPLATE, flags=re.S)
+    assert "${IDP_1_PORT}" in upstream[1] and "${IDP_2_PORT}" in upstream[1]
+    env = replicas[0]["environment"]
+    for name in ("IDP_URL", "SHOP_A_URL", "SHOP_B_URL"):
+        assert env[name].startswith("https://"), name
+    assert env["TRUSTED_PROXIES"] and env["SEED_DEMO_USERS"] == "0" and env["DEBUG"] == "0"
+    assert services["worker"]["command"] == ["identity_server", "manage", "deliver_events"]
+
+
+def test_nginx_gets_every_port_its_template_uses_and_hides_the_metrics():
+    """start.sh fills in exactly the names the template uses, all set by the compose file."""
+    used = set(re.findall(r"\$\{([A-Z0-9_]+)\}", NGINX_TEMPLATE))
+    filled = set(re.search(r'names="([^"]*)"', NGINX_START)[1].split())
+    assert used == filled
+    assert filled <= set(PROD["services"]["nginx"]["environment"])
+    tls = (REPO / "deploy" / "nginx" / "tls.conf").read_text()
+    assert re.search(r"location \^~ /metrics \{\s*return 404;", tls)
+    assert NGINX_TEMPLATE.count("include /etc/nginx/sso/tls.conf;") == NGINX_TEMPLATE.count(
+        "listen "
+    )
 
 
 def test_the_steps_compose_uses_are_steps_the_entrypoint_has():

@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 from client_matrix import ENTRIES
 from packaging.requirements import Requirement
-from support.stack import REPO, Stack, free_port
+from support.stack import REPO, Stack, free_port, wait_for
 from support.web import WebClient
 from wait_ready import wait_ready
 
@@ -201,10 +201,12 @@ def test_one_sign_in_serves_the_shops_and_signing_out_there_ends_it_here(
     at_shop = client.get(f"{stack.shop_a}/oidc/login/?next=/")
     assert at_shop.url == f"{stack.shop_a}/", "no password asked at the second site"
     client.submit(form="form[action*='/oidc/logout/']")
-    again = client.get(f"{fresh_site.url}/")
 
-    # Back-channel logout reached the registered URI: the site's session is over.
-    assert again.url.startswith(f"{stack.idp}/account/login/")
+    # The events worker's back-channel logout reached the registered URI: the site's session
+    # is over, and its next page sends the visitor to sign in.
+    assert wait_for(
+        lambda: client.get(f"{fresh_site.url}/").url.startswith(f"{stack.idp}/account/login/")
+    )
 
 
 def test_the_admin_signs_in_through_sso_and_turns_a_customer_away(

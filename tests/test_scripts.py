@@ -10,20 +10,40 @@ from support.stack import REPO
 
 
 def test_dev_secrets_are_generated_once_and_kept(tmp_path):
-    """A second run keeps every value; the files are readable by their owner only."""
+    """A second run keeps every value, the signing key and the next one; only their owner reads
+    them."""
     first = dev_env_ensure(tmp_path / "var")
-    key = (tmp_path / "var" / "oidc_rsa.pem").read_bytes()
+    keys = sorted((tmp_path / "var" / "keys").iterdir())
+    assert [path.name.split("-")[0] for path in keys] == ["next", "signing"]
+    key = keys[1].read_bytes()
 
     second = dev_env_ensure(tmp_path / "var")
 
     assert second == first == read_env_file(tmp_path / "var" / "dev.env")
-    assert (tmp_path / "var" / "oidc_rsa.pem").read_bytes() == key
+    assert sorted((tmp_path / "var" / "keys").iterdir()) == keys
+    assert keys[1].read_bytes() == key
     assert b"BEGIN PRIVATE KEY" in key
+    assert "OIDC_RSA_PRIVATE_KEY_FILE" not in first
     assert first["SHOP_A_SECRET_KEY"] != first["SHOP_B_SECRET_KEY"]
     assert len(first["SHOP_A_CLIENT_SECRET"]) >= 60
-    for name in ("dev.env", "oidc_rsa.pem"):
-        mode = stat.S_IMODE((tmp_path / "var" / name).stat().st_mode)
-        assert mode == 0o600
+    for path, expected in [
+        (tmp_path / "var" / "dev.env", 0o600),
+        (keys[0], 0o600),
+        (keys[1], 0o600),
+    ]:
+        assert stat.S_IMODE(path.stat().st_mode) == expected
+    assert stat.S_IMODE((tmp_path / "var" / "keys").stat().st_mode) == 0o700
+
+
+def test_an_older_var_keeps_its_key_file(tmp_path):
+    """A var/ from before the keys directory signs with its oidc_rsa.pem until it rotates."""
+    (tmp_path / "oidc_rsa.pem").write_text("an existing key")
+
+    env = dev_env_ensure(tmp_path)
+
+    assert (tmp_path / "oidc_rsa.pem").read_text() == "an existing key"
+    assert not (tmp_path / "keys").exists()
+    assert "OIDC_RSA_PRIVATE_KEY_FILE" not in env
 
 
 def test_a_missing_value_is_added_without_touching_the_others(tmp_path):

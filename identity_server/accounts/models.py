@@ -57,6 +57,10 @@ class User(AbstractBaseUser, PermissionsMixin):
                 violation_error_message="An account with this email address already exists.",
             ),
         ]
+        indexes = [
+            # The reconcile API's keyset order (api.selectors.users_changes).
+            models.Index(fields=["updated_at", "sub"], name="accounts_user_updated_sub"),
+        ]
 
     def __str__(self) -> str:
         return self.email
@@ -148,3 +152,23 @@ class Passkey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.user})"
+
+
+class DeletedAccount(models.Model):
+    """A tombstone: the ``sub`` of a deleted account and when it went, nothing personal.
+
+    Written when a user row is deleted (accounts/signals.py), so the reconcile API can tell
+    the shops to anonymise their shadow even after the account itself is gone.
+    """
+
+    sub = models.UUIDField("subject", unique=True, editable=False)
+    deleted_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        indexes = [
+            # The reconcile API's keyset order, as the user index.
+            models.Index(fields=["deleted_at", "sub"], name="accounts_deleted_at_sub"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Deleted account {self.sub}"

@@ -1,6 +1,10 @@
-"""The REST API: the token owner's claims, the user list for administrators, service lookups."""
+"""The REST API: the token owner's claims, the user list for administrators, service calls."""
+
+from datetime import UTC
+from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.db.models import Model
 from oauth2_provider.contrib.rest_framework import OAuth2Authentication, TokenHasScope
 from rest_framework import serializers
 from rest_framework.authentication import SessionAuthentication
@@ -12,8 +16,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import DeletedAccount
+from api.cursors import CursorInvalid, cursor_decode, cursor_encode
 from api.permissions import TokenHasServiceScope, TokenHasUser
-from api.selectors import users_lookup_by_email
+from api.selectors import change_position, users_changes, users_lookup_by_email
 from oidc import constants
 from oidc.selectors import user_claims
 
@@ -101,16 +107,29 @@ class UserLookupOutputSerializer(serializers.Serializer):
     is_active = serializers.BooleanField()
 
 
-class UserLookupApi(APIView):
-    """``POST /api/service/users/lookup/``: a shop's tool links its users by email.
+class ServiceApi(APIView):
+    """Base of the service API: a client's own token (client credentials, RFC 6749 §4.4).
 
-    Only for a client's own access token (client credentials grant, RFC 6749 §4.4) with
-    scope ``users:read``; emails travel in the JSON body, never in the URL (they would end
-    up in access logs). Answers are never cached (``Cache-Control: no-store``).
+    Subclasses name their ``required_scopes``. Answers are never cached.
     """
 
     authentication_classes = [OAuth2Authentication]
     permission_classes = [TokenHasServiceScope]
+
+    def finalize_response(self, request: Request, response: Response, *args, **kwargs):
+        """Mark every answer, errors included, as not to be stored (RFC 9111 §5.2.2.5)."""
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class UserLookupApi(ServiceApi):
+    """``POST /api/service/users/lookup/``: a shop's tool links its users by email.
+
+    Only for a client's own access token with scope ``users:read``; emails travel in the JSON
+    body, never in the URL (they would end up in access logs).
+    """
+
     required_scopes = [constants.SCOPE_USERS_READ]
     parser_classes = [JSONParser]
 
@@ -126,8 +145,75 @@ class UserLookupApi(APIView):
             }
         )
 
-    def finalize_response(self, request: Request, response: Response, *args, **kwargs):
-        """Mark every answer, errors included, as not to be stored (RFC 9111 §5.2.2.5)."""
-        response = super().finalize_response(request, response, *args, **kwargs)
-        response["Cache-Control"] = "no-store"
-        return response
+
+USER_CHANGES_DEFAULT_LIMIT = 200
+USER_CHANGES_MAX_LIMIT = 1000
+# The claims of a live entry, read as the ID token reads them (oidc.selectors.user_claims).
+CHANGE_CLAIM_SCOPES = (constants.SCOPE_PROFILE, constants.SCOPE_EMAIL)
+CHANGE_CLAIMS = ("sub", "email", "email_verified", "name", "given_name", "family_name", "picture")
+
+
+class UserChangesInputSerializer(serializers.Serializer):
+    """``?cursor=<opaque>&limit=<1..1000>``: where to go on from, and how many rows."""
+
+    cursor = serializers.CharField(required=False, trim_whitespace=False)
+    limit = serializers.IntegerField(
+        required=False,
+        default=USER_CHANGES_DEFAULT_LIMIT,
+        min_value=1,
+        max_value=USER_CHANGES_MAX_LIMIT,
+    )
+
+    def validate_cursor(self, value: str):
+        """Return the position the cursor holds; refuse one this server did not issue."""
+        try:
+            return cursor_decode(value)
+        except CursorInvalid as exc:
+            raise serializers.ValidationError(
+                "Not a cursor this server issued; start again without one."
+            ) from exc
+
+
+def user_change_entry(row: Model) -> dict[str, Any]:
+    """Return the reconcile entry of a user (its claims, groups, status) or of a tombstone."""
+    updated_at = change_position(row).at.astimezone(UTC).isoformat()
+    if isinstance(row, DeletedAccount):
+        return {"sub": str(row.sub), "active": False, "deleted": True, "updated_at": updated_at}
+    claims = user_claims(user=row, scopes=CHANGE_CLAIM_SCOPES)
+    entry = {"name": "", "given_name": "", "family_name": "", **claims}
+    return {
+        **{name: entry[name] for name in CHANGE_CLAIMS if name in entry},
+        # From the prefetched groups: user_claims would run one query per user.
+        "groups": sorted(group.name for group in row.groups.all()),
+        "active": row.is_active,
+        "deleted": False,
+        "updated_at": updated_at,
+    }
+
+
+class UserChangesApi(ServiceApi):
+    """``GET /api/service/users/changes/``: every user changed since a cursor, for reconcile.
+
+    A shop's ``sso_sync`` pages through it with a client's own token holding ``users:sync``,
+    and repairs its shadows from the entries. Ordered by (changed at, sub); deleted accounts
+    appear as tombstones. ``next_cursor`` always comes back: with ``has_more`` false it is
+    where the next run starts.
+    """
+
+    required_scopes = [constants.SCOPE_USERS_SYNC]
+
+    def get(self, request: Request) -> Response:
+        """Return one page of changed users."""
+        serializer = UserChangesInputSerializer(data=request.query_params)
+        serializer.is_valid(raise_exception=True)
+        page = users_changes(
+            after=serializer.validated_data.get("cursor"),
+            limit=serializer.validated_data["limit"],
+        )
+        return Response(
+            {
+                "users": [user_change_entry(row) for row in page.rows],
+                "next_cursor": cursor_encode(page.last),
+                "has_more": page.has_more,
+            }
+        )

@@ -7,15 +7,17 @@ are for a developer's machine.
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import environ
-
-from oidc.keys import retired_keys_load, signing_key_load
-from stack_settings import database, mailers, secret_key, templates
+from oidc.keys import signing_keys_load
+from stack_settings import cookie_names, database, mailers, secret_key, templates
+from stack_settings.metrics import metrics_db_engine
+from stack_settings.observability import log_format, logging_config
+from stack_settings.production import StackEnv, hsts_seconds, proxy_ssl_header
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 REPO_DIR = BASE_DIR.parent
 
-env = environ.Env()
+# Each variable NAME can instead be read from the file named by NAME_FILE (mounted secrets).
+env = StackEnv()
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = secret_key(env.str("SECRET_KEY", default=""), debug=DEBUG, project="idp")
@@ -51,9 +53,17 @@ INSTALLED_APPS = [
     "oidc",
     "api",
     "audit",
+    "events",
+    # Prometheus metrics at /metrics: requests and queries (django-prometheus), sign-ins,
+    # token grants and deliveries (config/metrics.py, whose receivers this app connects).
+    "django_prometheus",
+    "config.apps.MetricsConfig",
 ]
 
 MIDDLEWARE = [
+    # First and last: the request id of every log record, and the time of the whole request.
+    "stack_settings.observability.RequestIdMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -65,6 +75,7 @@ MIDDLEWARE = [
     "accounts.middleware.IdPSessionTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -80,8 +91,13 @@ DATABASES = {
         sqlite_file=VAR_DIR / "identity_server.sqlite3",
         # Persistent connections (60 s on PostgreSQL unless set): docs/performance.md.
         conn_max_age=env.int("DB_CONN_MAX_AGE", default=None),
+        # PostgreSQL cancels longer statements and lock waits (15 s and 5 s unless set).
+        statement_timeout_ms=env.int("DB_STATEMENT_TIMEOUT_MS", default=None),
+        lock_timeout_ms=env.int("DB_LOCK_TIMEOUT_MS", default=None),
     ),
 }
+# django-prometheus's wrapper of the same engine counts queries and connections (/metrics).
+DATABASES["default"]["ENGINE"] = metrics_db_engine(DATABASES["default"]["ENGINE"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Shop databases that manage.py import_users reads are added as `import_<name>` at run time:
 # this router refuses writes and migrations on them.
@@ -152,6 +168,8 @@ CACHES["default"].setdefault("KEY_PREFIX", env.str("CACHE_KEY_PREFIX", default="
 # The client address: REMOTE_ADDR, unless the request comes from one of these proxies
 # (addresses or networks), whose X-Forwarded-For is then read (config/client_ip.py).
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+# Behind those proxies, X-Forwarded-Proto says whether the browser used https.
+SECURE_PROXY_SSL_HEADER = proxy_ssl_header(TRUSTED_PROXIES)
 
 # Failed sign-ins, counted per account and per client IP (docs/account-security.md): the first
 # *_FREE_FAILURES cost nothing; each later one makes the next try wait 1, 2, 4... s (at most
@@ -184,11 +202,16 @@ WEBAUTHN_RP_NAME = PRODUCT_NAME
 WEBAUTHN_ORIGIN = IDP_URL
 
 # Own cookie names: browsers share cookies across the ports of one host, and the shops run
-# on other ports of localhost in development.
-SESSION_COOKIE_NAME = "idp_sessionid"
-CSRF_COOKIE_NAME = "idp_csrftoken"
-SESSION_COOKIE_SECURE = IDP_IS_HTTPS
-CSRF_COOKIE_SECURE = IDP_IS_HTTPS
+# on other ports of localhost in development; over https, `__Host-` ones.
+SESSION_COOKIE_NAME, CSRF_COOKIE_NAME = cookie_names("idp", https=IDP_IS_HTTPS)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = IDP_IS_HTTPS
+# Over https: browsers refuse plain http to this host for a year (HSTS), and a request that
+# reached the trusted proxy over http is redirected, probes and metrics excepted.
+SECURE_HSTS_SECONDS = hsts_seconds(IDP_URL, env.int("SECURE_HSTS_SECONDS", default=None))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=bool(SECURE_PROXY_SSL_HEADER))
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -204,7 +227,8 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            # Compressed, hashed names cached for a year (stack_settings/staticfiles.py).
+            else "stack_settings.staticfiles.CompressedManifestStorage"
         )
     },
 }
@@ -233,8 +257,38 @@ OIDC_RSA_PRIVATE_KEY_FILE = Path(
     env.str("OIDC_RSA_PRIVATE_KEY_FILE", default=str(VAR_DIR / "oidc_rsa.pem"))
 )
 OIDC_RSA_RETIRED_KEY_FILES = env.list("OIDC_RSA_RETIRED_KEY_FILES", default=[])
-# Back-channel logout POSTs wait at most this long for each shop (OIDC Back-Channel Logout 1.0).
-OIDC_BACKCHANNEL_LOGOUT_TIMEOUT = 3
+# The signing keys `manage.py oidc_keys` rotates (oidc/keys.py): the newest signing key of the
+# directory signs, retired ones stay published; OIDC_RSA_PRIVATE_KEY_FILE signs while the
+# directory holds none (an install from before it), the retired files are published either way.
+OIDC_KEYS_DIR = Path(env.str("OIDC_KEYS_DIR", default=str(VAR_DIR / "keys")))
+OIDC_RSA_PRIVATE_KEY, OIDC_RSA_PRIVATE_KEYS_INACTIVE = signing_keys_load(
+    keys_dir=OIDC_KEYS_DIR,
+    key_file=OIDC_RSA_PRIVATE_KEY_FILE,
+    retired_files=OIDC_RSA_RETIRED_KEY_FILES,
+    debug=DEBUG,
+)
+# /readyz checks the database and the cache, and that the signing key is loaded.
+READINESS_CHECKS = {"signing_key": "config.views.signing_key_check"}
+
+# The outbox worker (`manage.py deliver_events`, docs/events.md): back-channel logout tokens
+# and Security Event Tokens, retried with exponential backoff and jitter from
+# EVENTS_RETRY_BASE_SECONDS up to EVENTS_RETRY_MAX_DELAY_SECONDS between attempts, for
+# EVENTS_RETRY_FOR_SECONDS after the change; then the delivery fails.
+EVENTS_RETRY_BASE_SECONDS = env.float("EVENTS_RETRY_BASE_SECONDS", default=5.0)
+EVENTS_RETRY_MAX_DELAY_SECONDS = env.float("EVENTS_RETRY_MAX_DELAY_SECONDS", default=3600.0)
+EVENTS_RETRY_FOR_SECONDS = env.float("EVENTS_RETRY_FOR_SECONDS", default=86400.0)
+# Each POST waits at most this long for the client (a frozen shop holds one worker thread).
+EVENTS_HTTP_TIMEOUT_SECONDS = env.float("EVENTS_HTTP_TIMEOUT_SECONDS", default=5.0)
+# How often an idle worker looks for due deliveries, and how many it claims at once.
+EVENTS_POLL_SECONDS = env.float("EVENTS_POLL_SECONDS", default=1.0)
+EVENTS_BATCH_SIZE = env.int("EVENTS_BATCH_SIZE", default=50)
+EVENTS_WORKER_THREADS = env.int("EVENTS_WORKER_THREADS", default=8)
+# A claimed delivery is another worker's again after this long (its worker died mid-POST).
+EVENTS_LEASE_SECONDS = env.float("EVENTS_LEASE_SECONDS", default=60.0)
+# Delivered and cancelled deliveries (and their events) are purged after this many days.
+EVENTS_KEEP_DAYS = env.int("EVENTS_KEEP_DAYS", default=7)
+# The worker ends expired IdP sessions and runs purge_expired this often.
+EVENTS_MAINTENANCE_SECONDS = env.float("EVENTS_MAINTENANCE_SECONDS", default=300.0)
 
 # DOT's swappable models, named so that migrations pointing at them resolve (DOT's defaults).
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
@@ -257,8 +311,8 @@ OAUTH2_PROVIDER = {
     "REFRESH_TOKEN_EXPIRE_SECONDS": OIDC_REFRESH_TOKEN_LIFETIME,
     # The issuer is configured, never derived from the Host header.
     "OIDC_ISS_ENDPOINT": OIDC_ISS_ENDPOINT,
-    "OIDC_RSA_PRIVATE_KEY": signing_key_load(path=OIDC_RSA_PRIVATE_KEY_FILE, debug=DEBUG),
-    "OIDC_RSA_PRIVATE_KEYS_INACTIVE": retired_keys_load(paths=OIDC_RSA_RETIRED_KEY_FILES),
+    "OIDC_RSA_PRIVATE_KEY": OIDC_RSA_PRIVATE_KEY,
+    "OIDC_RSA_PRIVATE_KEYS_INACTIVE": OIDC_RSA_PRIVATE_KEYS_INACTIVE,
     "OAUTH2_VALIDATOR_CLASS": "oidc.validators.IdPValidator",
     "OAUTH2_BACKEND_CLASS": "oidc.backends.IdPOAuthLibCore",
     "SCOPES": {
@@ -269,6 +323,7 @@ OAUTH2_PROVIDER = {
         "groups": "The groups you belong to",
         # A service scope (oidc.constants.SERVICE_SCOPES): client credentials grant only.
         "users:read": "Look up users (service)",
+        "users:sync": "Reconcile users (service)",
     },
     "DEFAULT_SCOPES": ["openid"],
     # RFC 9700 §2.1.1: PKCE for every client, S256 only.
@@ -312,10 +367,12 @@ OAUTH2_PROVIDER = {
     "CLIENT_SECRET_HASHER": "client_sha256",
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": "INFO"},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
+# /metrics answers the internal network, or anyone with this bearer token
+# (docs/operations.md, "Metrics").
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+
+# One line per record on stdout, with the request id: JSON unless DEBUG (LOG_FORMAT=json|text).
+LOGGING = logging_config(
+    log_format=log_format(env.str("LOG_FORMAT", default=""), debug=DEBUG),
+    level=env.str("LOG_LEVEL", default="INFO"),
+)

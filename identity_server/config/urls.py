@@ -6,9 +6,10 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 
-from config import views
+from config import metrics, views
 from oidc.metadata import issuer_path
 from oidc.views.discovery import ProviderMetadataView
+from stack_settings import health
 
 # RFC 8414 §3: the metadata of an issuer with a path lives at the host's root, with the
 # issuer's path appended; OIDC clients that look at the root find the same document.
@@ -25,7 +26,10 @@ _well_known = [
 urlpatterns = [
     *_well_known,
     path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    # Internal network or METRICS_TOKEN only (stack_settings.metrics).
+    path("metrics", metrics.metrics, name="metrics"),
     path("account/", include("accounts.urls")),
     path("o/", include("oidc.urls", namespace="oauth2_provider")),
     path("api/", include("api.urls")),

@@ -1,21 +1,24 @@
-"""Project-wide views: the readiness probe, the home page and the error pages."""
+"""Project-wide views: the home page, uploaded media and the error pages.
+
+The probes ``/healthz`` and ``/readyz`` are stack_settings.health's, with the readiness check
+of the signing key below.
+"""
 
 from django.conf import settings
-from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.static import serve
+from oauth2_provider.settings import oauth2_settings
+from oauth2_provider.utils import jwk_from_pem
+
+from stack_settings import faults
 
 
-@never_cache
-def healthz(request: HttpRequest) -> JsonResponse:
-    """Answer 200 once the database answers a query (the readiness probe of the contract)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-        cursor.fetchone()
-    return JsonResponse({"status": "ok"})
+def signing_key_check() -> None:
+    """Raise unless the ID token signing key is loaded and holds its private part."""
+    if not jwk_from_pem(oauth2_settings.OIDC_RSA_PRIVATE_KEY).has_private:
+        raise ValueError("the signing key has no private part")
 
 
 def media(request: HttpRequest, path: str) -> HttpResponse:
@@ -63,5 +66,11 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 @requires_csrf_token
 def server_error(request: HttpRequest) -> HttpResponse:
-    """500: our fault; the template must not need anything that could fail again."""
+    """500: our fault; the template must not need anything that could fail again.
+
+    The database being unreachable is not a bug but a moment: 503 with Retry-After
+    (stack_settings.faults).
+    """
+    if faults.database_unavailable():
+        return faults.unavailable_response(request)
     return _error(request, 500, "Server error", "Something went wrong on our side.")

@@ -67,6 +67,12 @@ class ApplicationAdminForm(forms.ModelForm):
         max_length=ClientOptions._meta.get_field("backchannel_logout_uri").max_length,
         help_text="OIDC Back-Channel Logout 1.0: where the logout token is POSTed.",
     )
+    events_uri = forms.CharField(
+        label="Events URI",
+        required=False,
+        max_length=ClientOptions._meta.get_field("events_uri").max_length,
+        help_text=ClientOptions._meta.get_field("events_uri").help_text,
+    )
     allowed_origins = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -104,6 +110,7 @@ class ApplicationAdminForm(forms.ModelForm):
             options = ClientOptions.objects.filter(application=application).first()
             if options is not None:
                 self.initial["backchannel_logout_uri"] = options.backchannel_logout_uri
+                self.initial["events_uri"] = options.events_uri
                 self.initial["can_introspect"] = options.can_introspect
                 self.initial["service_scopes"] = options.service_scopes.split()
 
@@ -134,6 +141,7 @@ class ApplicationAdminForm(forms.ModelForm):
             "post_logout_redirect_uris": _lines(data.get("post_logout_redirect_uris") or ""),
             "allowed_origins": _lines(data.get("allowed_origins") or ""),
             "backchannel_logout_uri": (data.get("backchannel_logout_uri") or "").strip(),
+            "events_uri": (data.get("events_uri") or "").strip(),
             "public": data.get("client_type") == Application.CLIENT_PUBLIC,
             "can_introspect": bool(data.get("can_introspect")),
             "service_scopes": list(data.get("service_scopes") or []),
@@ -163,6 +171,7 @@ class ApplicationAdmin(admin.ModelAdmin):
                     "redirect_uris",
                     "post_logout_redirect_uris",
                     "backchannel_logout_uri",
+                    "events_uri",
                     "allowed_origins",
                 ]
             },

@@ -10,7 +10,9 @@ SCOPE_GROUPS = "groups"  # not in the spec: the shops map groups to staff rights
 # Service scopes: granted to a client acting on its own behalf through the client credentials
 # grant (RFC 6749 §4.4), never to a user's authorization (refused as invalid_scope, §3.3).
 SCOPE_USERS_READ = "users:read"
-SERVICE_SCOPES: frozenset[str] = frozenset({SCOPE_USERS_READ})
+# The reconcile API: every user changed since a cursor (shops' `sso_sync`).
+SCOPE_USERS_SYNC = "users:sync"
+SERVICE_SCOPES: frozenset[str] = frozenset({SCOPE_USERS_READ, SCOPE_USERS_SYNC})
 
 CLAIMS_BY_SCOPE: dict[str, tuple[str, ...]] = {
     SCOPE_OPENID: ("sub",),

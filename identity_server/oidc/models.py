@@ -29,6 +29,11 @@ class ClientOptions(models.Model):
         max_length=500,
         help_text="OIDC Back-Channel Logout 1.0: where the logout token is POSTed.",
     )
+    events_uri = models.URLField(
+        blank=True,
+        max_length=500,
+        help_text="RFC 8935: where Security Event Tokens about its users are POSTed.",
+    )
     can_introspect = models.BooleanField(
         default=False,
         help_text=(
@@ -108,6 +113,32 @@ class SessionClient(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application} in {self.session.sid}"
+
+
+class ClientUser(models.Model):
+    """A client that received a code for a user: it knows the user, and what it was granted.
+
+    Account events (docs/events.md) go to these clients, each with the claims its scopes
+    release. Written at every authorization code (the last grant's scopes win).
+    """
+
+    application = models.ForeignKey(
+        oauth2_settings.APPLICATION_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="client_links"
+    )
+    scopes = models.CharField(max_length=500, blank=True, help_text="Space-separated scopes.")
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["application", "user"], name="oidc_clientuser_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application} knows {self.user}"
 
 
 class SessionGrant(models.Model):

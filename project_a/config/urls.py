@@ -2,7 +2,8 @@
 
 Shop B, A's fork, mounts its own routes before these (project_b/config/urls.py). Errors render the
 project's templates/400.html, 403.html, 403_csrf.html, 404.html and 500.html through Django's
-default handlers.
+default handlers; an unreachable database answers 503 with templates/503.html instead of the 500
+page (stack_settings.faults). Shop B names the same handler500 in its own root URLconf.
 """
 
 import re
@@ -22,3 +23,5 @@ urlpatterns = [
     path("", include("shop.urls")),
     re_path(rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.*)$", views.media),
 ]
+
+handler500 = "stack_settings.faults.server_error"

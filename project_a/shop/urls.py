@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from shop import views
+from shop import metrics, views
+from stack_settings import health
 
 app_name = "shop"
 
@@ -15,5 +16,9 @@ urlpatterns = [
     path("checkout/", views.checkout, name="checkout"),
     path("orders/", views.order_list, name="order_list"),
     path("orders/<int:pk>/", views.order_detail, name="order_detail"),
-    path("healthz", views.healthz, name="healthz"),
+    # Liveness and readiness probes, the same on every server (stack_settings.health).
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    # Internal network or METRICS_TOKEN only (stack_settings.metrics).
+    path("metrics", metrics.metrics, name="metrics"),
 ]

@@ -5,18 +5,15 @@ the fork's templates) and its own template tags, without routing the shop's URLs
 project_b's wishlist button does so on the product page.
 """
 
-import logging
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.db import DatabaseError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import DetailView, ListView
 
@@ -25,8 +22,6 @@ from shop.conf import shop_settings
 from shop.exceptions import ShopError
 from shop.forms import AddToCartForm, CartUpdateForm
 from shop.models import Product
-
-logger = logging.getLogger(__name__)
 
 
 class CatalogView(ListView):
@@ -151,18 +146,6 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Show one of the user's orders; another user's order is a 404."""
     order = get_object_or_404(selectors.order_list(user=request.user), pk=pk)
     return render(request, "shop/order_detail.html", {"order": order})
-
-
-@never_cache
-@require_GET
-def healthz(request: HttpRequest) -> JsonResponse:
-    """Answer 200 ``{"status": "ok"}`` once the database answers a query on the shop's tables."""
-    try:
-        Product.objects.exists()
-    except DatabaseError:
-        logger.exception("Health check: the database did not answer")
-        return JsonResponse({"status": "unavailable"}, status=503)
-    return JsonResponse({"status": "ok"})
 
 
 def safe_next_url(request: HttpRequest, next_url: str, *, default: str) -> str:

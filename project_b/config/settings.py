@@ -12,6 +12,8 @@ from pathlib import Path
 from shop_a_config.settings import *  # noqa: F403
 from shop_a_config.settings import DEBUG, INSTALLED_APPS, TEMPLATES, VAR_DIR, env
 from stack_settings import cache, cookie_names, database, origin, secret_key, site_url
+from stack_settings.metrics import metrics_db_engine
+from stack_settings.production import hsts_seconds
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -29,8 +31,13 @@ DATABASES = {
         sqlite_file=VAR_DIR / "shop_b.sqlite3",
         # Persistent connections (60 s on PostgreSQL unless set): docs/performance.md.
         conn_max_age=env.int("DB_CONN_MAX_AGE", default=None),
+        # PostgreSQL cancels longer statements and lock waits (15 s and 5 s unless set).
+        statement_timeout_ms=env.int("DB_STATEMENT_TIMEOUT_MS", default=None),
+        lock_timeout_ms=env.int("DB_LOCK_TIMEOUT_MS", default=None),
     ),
 }
+# django-prometheus's wrapper of the same engine counts queries and connections (/metrics).
+DATABASES["default"]["ENGINE"] = metrics_db_engine(DATABASES["default"]["ENGINE"])
 CACHES = {
     "default": cache(env.str("CACHE_URL", default=""), table="shop_cache", key_prefix="shop_b"),
 }
@@ -42,8 +49,10 @@ SHOP = {
     "EXTRA_STYLESHEETS": ["b_extras/shop_b.css"],
 }
 
-SESSION_COOKIE_NAME, CSRF_COOKIE_NAME = cookie_names("shop_b")
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SHOP_URL.startswith("https://")
+SHOP_IS_HTTPS = SHOP_URL.startswith("https://")
+SESSION_COOKIE_NAME, CSRF_COOKIE_NAME = cookie_names("shop_b", https=SHOP_IS_HTTPS)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SHOP_IS_HTTPS
+SECURE_HSTS_SECONDS = hsts_seconds(SHOP_URL, env.int("SECURE_HSTS_SECONDS", default=None))
 CSRF_TRUSTED_ORIGINS = [origin(SHOP_URL)]
 
 STATIC_ROOT = VAR_DIR / "static" / "shop_b"

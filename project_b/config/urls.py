@@ -12,3 +12,6 @@ urlpatterns = [
     path("wishlist/", include("b_extras.urls")),
     *shop_a_urlpatterns,
 ]
+
+# An unreachable database answers 503 "try again shortly", not 500 (shop A's handler).
+handler500 = "stack_settings.faults.server_error"

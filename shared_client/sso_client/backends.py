@@ -3,6 +3,7 @@
 import logging
 from typing import Any
 
+import requests
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import AbstractBaseUser
@@ -20,7 +21,7 @@ from sso_client.exceptions import TokenError
 from sso_client.oidc_bridge import oidc_setting
 from sso_client.provisioning import shadow_user_create, shadow_user_update, shadow_username
 from sso_client.tokens import id_token_validate, userinfo_check, userinfo_needed
-from sso_client.transport import json_object, provider_errors
+from sso_client.transport import json_object, provider_errors, provider_headers
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +90,13 @@ class SSOBackend(OIDCAuthenticationBackend):
             raise TokenError("token response lacks id_token or access_token")
         payload = self.verify_token(id_token, nonce=kwargs["nonce"], access_token=access_token)
         self.store_tokens(access_token, id_token)
+        # For the session re-check (RFC 7662); the callback stores it on the SSOSession row.
+        refresh_token = token_info.get("refresh_token")
+        setattr(
+            request,
+            c.REQUEST_REFRESH_TOKEN,
+            refresh_token if isinstance(refresh_token, str) else "",
+        )
         sid = payload.get(c.CLAIM_SID)
         # A sid that is not a string is ignored: back-channel logout then goes by sub.
         request.session[c.SESSION_SID] = sid if isinstance(sid, str) else ""
@@ -98,10 +106,30 @@ class SSOBackend(OIDCAuthenticationBackend):
             raise TokenError(str(exc)) from exc
 
     def get_token(self, payload: dict[str, Any]) -> dict[str, Any]:
-        """Return the token response; map provider failures to SSOError subclasses."""
+        """Return the token response; map provider failures to SSOError subclasses.
+
+        mozilla-django-oidc's request, plus the request id (transport.provider_headers), so
+        the provider's log of the code exchange carries the id of the shop's callback.
+        """
+        auth = None
+        if self.get_settings("OIDC_TOKEN_USE_BASIC_AUTH", False):
+            payload = dict(payload)
+            auth = requests.auth.HTTPBasicAuth(
+                payload.get("client_id"), payload.pop("client_secret", None)
+            )
         # RFC 6749 §5.2: a 4xx is e.g. invalid_grant for a code already used or expired.
         with provider_errors("token endpoint", client_error=TokenError):
-            return json_object(super().get_token(payload), what="token response")
+            response = requests.post(
+                self.OIDC_OP_TOKEN_ENDPOINT,
+                data=payload,
+                auth=auth,
+                headers=provider_headers({"Accept": "application/json"}),
+                verify=self.get_settings("OIDC_VERIFY_SSL", True),
+                timeout=self.get_settings("OIDC_TIMEOUT", None),
+                proxies=self.get_settings("OIDC_PROXY", None),
+            )
+            self.raise_token_response_error(response)
+            return json_object(response.json(), what="token response")
 
     def verify_token(self, token: str, **kwargs: Any) -> dict[str, Any]:
         """Return the claims of a valid ID token (see sso_client.tokens.id_token_validate)."""
@@ -120,9 +148,18 @@ class SSOBackend(OIDCAuthenticationBackend):
         if not userinfo_needed(id_claims=payload):
             return payload
         with provider_errors("userinfo", client_error=TokenError):
-            userinfo = json_object(
-                super().get_userinfo(access_token, id_token, payload), what="userinfo"
+            response = requests.get(
+                self.OIDC_OP_USER_ENDPOINT,
+                headers=provider_headers({"Authorization": f"Bearer {access_token}"}),
+                verify=self.get_settings("OIDC_VERIFY_SSL", True),
+                timeout=self.get_settings("OIDC_TIMEOUT", None),
+                proxies=self.get_settings("OIDC_PROXY", None),
             )
+            response.raise_for_status()
+            # OIDC Core §5.3.2: a provider may sign the userinfo response (as mozilla reads it).
+            signed = response.headers.get("content-type", "").lower().startswith("application/jwt")
+            body = self.verify_token(response.text) if signed else response.json()
+            userinfo = json_object(body, what="userinfo")
         userinfo_check(userinfo=userinfo, id_claims=payload)
         return {**payload, **userinfo}
 

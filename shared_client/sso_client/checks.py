@@ -23,11 +23,26 @@ REQUIRED = {
 }
 BACKEND_PATH = "sso_client.backends.SSOBackend"
 ROUTER_PATH = "sso_client.routers.LegacyReadOnlyRouter"
+RECHECK_MIDDLEWARE_PATH = "sso_client.middleware.SessionRecheckMiddleware"
+AUTH_MIDDLEWARE_PATH = "django.contrib.auth.middleware.AuthenticationMiddleware"
 # IdentityLink.issuer holds this many characters.
 ISSUER_MAX_LENGTH = 255
 # Values a request to the provider or a token check cannot work with.
-POSITIVE = ("TIMEOUT", "LOGOUT_TOKEN_MAX_AGE", "LOGOUT_TOKEN_MAX_LIFETIME")
-NOT_NEGATIVE = ("DISCOVERY_CACHE_SECONDS", "JWKS_CACHE_SECONDS", "JWKS_REFETCH_INTERVAL", "LEEWAY")
+POSITIVE = (
+    "TIMEOUT",
+    "LOGOUT_TOKEN_MAX_AGE",
+    "LOGOUT_TOKEN_MAX_LIFETIME",
+    "EVENT_MAX_BYTES",
+    "EVENT_RETRY_AFTER",
+    "SESSION_RECHECK_RETRY_SECONDS",
+)
+NOT_NEGATIVE = (
+    "DISCOVERY_CACHE_SECONDS",
+    "JWKS_CACHE_SECONDS",
+    "JWKS_REFETCH_INTERVAL",
+    "LEEWAY",
+    "SESSION_RECHECK_SECONDS",
+)
 # Caches each process holds alone: a replay refused by one process is accepted by the next.
 UNSHARED_CACHES = (LocMemCache, DummyCache)
 
@@ -63,6 +78,7 @@ def check_sso_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMess
         + _value_problems(conf)
         + _cache_problems(conf)
         + _legacy_problems(conf)
+        + _recheck_problems(conf)
     )
 
 
@@ -231,3 +247,32 @@ def _legacy_problems(conf: SSOClientSettings) -> list[CheckMessage]:
             )
         )
     return problems
+
+
+def _recheck_problems(conf: SSOClientSettings) -> list[CheckMessage]:
+    """Report a session re-check that is on but cannot run: no middleware, or before auth."""
+    if not conf.SESSION_RECHECK_SECONDS:
+        return []
+    middleware = list(settings.MIDDLEWARE)
+    if RECHECK_MIDDLEWARE_PATH not in middleware:
+        return [
+            Warning(
+                f'{SETTING_NAME}["SESSION_RECHECK_SECONDS"] is set, but {RECHECK_MIDDLEWARE_PATH} '
+                "is not in MIDDLEWARE: a session the provider ended lives on here until a "
+                "back-channel logout arrives.",
+                hint=f'Add "{RECHECK_MIDDLEWARE_PATH}" after "{AUTH_MIDDLEWARE_PATH}", or set '
+                f'{SETTING_NAME}["SESSION_RECHECK_SECONDS"] to 0.',
+                id="sso_client.W004",
+            )
+        ]
+    if AUTH_MIDDLEWARE_PATH not in middleware or middleware.index(
+        AUTH_MIDDLEWARE_PATH
+    ) > middleware.index(RECHECK_MIDDLEWARE_PATH):
+        return [
+            Error(
+                f"{RECHECK_MIDDLEWARE_PATH} must come after {AUTH_MIDDLEWARE_PATH} in MIDDLEWARE.",
+                hint="It reads request.user, which AuthenticationMiddleware sets.",
+                id="sso_client.E012",
+            )
+        ]
+    return []

@@ -65,11 +65,22 @@ class SSOClientSettings:
     JWKS_REFETCH_INTERVAL: int = 60
     # Clock skew tolerated on exp/iat.
     LEEWAY: int = 60
-    # Logout tokens older than this (by iat) are refused; also how long a jti is remembered.
+    # Logout tokens and security event tokens older than this (by iat) are refused; also how
+    # long a jti is remembered.
     LOGOUT_TOKEN_MAX_AGE: int = 300
-    # Logout tokens whose lifetime (exp - iat) is longer than this are refused, so a stolen one
-    # is soon useless (Back-Channel Logout 1.0 §2.4 requires exp).
+    # Logout and security event tokens whose lifetime (exp - iat) is longer than this are
+    # refused, so a stolen one is soon useless (Back-Channel Logout 1.0 §2.4 requires exp).
     LOGOUT_TOKEN_MAX_LIFETIME: int = 300
+    # The events receiver (RFC 8935) refuses a body longer than this many bytes.
+    EVENT_MAX_BYTES: int = 16384
+    # What Retry-After the events receiver answers with its 503 when the provider's keys
+    # cannot be fetched, so the provider retries the delivery.
+    EVENT_RETRY_AFTER: int = 30
+    # SessionRecheckMiddleware asks the provider whether an SSO session still lives once its
+    # last check is older than this many seconds (RFC 7662 introspection); 0 turns it off.
+    SESSION_RECHECK_SECONDS: int = 300
+    # After a re-check the provider did not answer, the next one waits this many seconds.
+    SESSION_RECHECK_RETRY_SECONDS: int = 30
     # Template sso_client's pages extend; must define blocks `title` and `content`.
     BASE_TEMPLATE: str = "sso_client/base.html"
     # Dotted paths or callables `hook(*, user, claims) -> None`, run inside the shadow user's

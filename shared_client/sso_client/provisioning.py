@@ -26,15 +26,21 @@ def _max_length(user: AbstractBaseUser, name: str) -> int | None:
         return None
 
 
-def _field_set(user: AbstractBaseUser, name: str, value: Any) -> bool:
-    """Set `name` on the user when the model has that field and the value differs."""
+def _field_target(user: AbstractBaseUser, name: str, value: Any) -> tuple[bool, Any]:
+    """Return whether the user model has field `name`, and `value` as that field would hold it."""
     try:
         field = user._meta.get_field(name)
     except FieldDoesNotExist:
-        return False
+        return False, value
     if isinstance(value, str) and getattr(field, "max_length", None):
         value = value[: field.max_length]
-    if getattr(user, name) == value:
+    return True, value
+
+
+def _field_set(user: AbstractBaseUser, name: str, value: Any) -> bool:
+    """Set `name` on the user when the model has that field and the value differs."""
+    has_field, value = _field_target(user, name, value)
+    if not has_field or getattr(user, name) == value:
         return False
     setattr(user, name, value)
     return True
@@ -48,8 +54,8 @@ def _groups(claims: dict[str, Any]) -> set[str]:
     return {group for group in groups if isinstance(group, str)}
 
 
-def _profile_apply(*, user: AbstractBaseUser, claims: dict[str, Any]) -> bool:
-    """Copy the profile claims onto the user; return whether anything changed."""
+def _profile_values(*, user: AbstractBaseUser, claims: dict[str, Any]) -> dict[str, Any]:
+    """Return the user fields the claims set, by name (fields the model lacks included)."""
     groups = _groups(claims)
     is_superuser = bool(groups & set(sso_settings.SUPERUSER_GROUPS))
     values: dict[str, Any] = {
@@ -64,8 +70,13 @@ def _profile_apply(*, user: AbstractBaseUser, claims: dict[str, Any]) -> bool:
     # is_active is left alone unless the provider states it: a project may block a shadow locally.
     if isinstance(claims.get(c.CLAIM_ACTIVE), bool):
         values["is_active"] = claims[c.CLAIM_ACTIVE]
+    return values
+
+
+def _profile_apply(*, user: AbstractBaseUser, claims: dict[str, Any]) -> bool:
+    """Copy the profile claims onto the user; return whether anything changed."""
     changed = False
-    for name, value in values.items():
+    for name, value in _profile_values(user=user, claims=claims).items():
         changed = _field_set(user, name, value) or changed
     return changed
 
@@ -191,3 +202,32 @@ def shadow_user_sync(*, issuer: str, claims: dict[str, Any]) -> AbstractBaseUser
     return shadow_user_create(
         issuer=issuer, sub=sub, username=shadow_username(sub=sub), claims=claims
     )
+
+
+# The marks shadow_user_changes reports a password change with: never a hash.
+PASSWORD_USABLE = "usable"  # noqa: S105 - a label, not a secret
+PASSWORD_UNUSABLE = "unusable"  # noqa: S105 - a label, not a secret
+
+
+def shadow_user_changes(
+    *, link: IdentityLink, claims: dict[str, Any]
+) -> dict[str, tuple[Any, Any]]:
+    """Return what shadow_user_update would change on the shadow of `link`: {name: (old, new)}.
+
+    Saves nothing (`sso_sync --dry-run` reports it). Names are user fields, "picture" for the
+    link's picture and "password" (as PASSWORD_USABLE -> PASSWORD_UNUSABLE) for a local
+    password the update would make unusable. SYNC_HOOKS are not run, so what they would
+    change is not in it.
+    """
+    user = link.user
+    changes: dict[str, tuple[Any, Any]] = {}
+    for name, value in _profile_values(user=user, claims=claims).items():
+        has_field, value = _field_target(user, name, value)
+        if has_field and getattr(user, name) != value:
+            changes[name] = (getattr(user, name), value)
+    picture = _picture(claims)
+    if link.picture != picture:
+        changes["picture"] = (link.picture, picture)
+    if user.has_usable_password():
+        changes["password"] = (PASSWORD_USABLE, PASSWORD_UNUSABLE)
+    return changes

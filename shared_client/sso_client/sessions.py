@@ -1,5 +1,6 @@
 """Services over local sessions opened through the provider (SSOSession)."""
 
+import time
 from importlib import import_module
 
 from django.conf import settings
@@ -28,21 +29,33 @@ def sid_key(sid: str) -> str:
 
 
 def sso_session_record(
-    *, request: HttpRequest, user: AbstractBaseUser, sid: str | None, id_token: str | None
+    *,
+    request: HttpRequest,
+    user: AbstractBaseUser,
+    sid: str | None,
+    id_token: str | None,
+    refresh_token: str | None = None,
 ) -> SSOSession:
     """Store the provider session and ID token in the session and remember the local session.
 
-    Run by the callback view after `login()`, which may have flushed or cycled the session.
+    Run by the callback view after `login()`, which may have flushed or cycled the session. The
+    refresh token goes to the SSOSession row only (the session may live in a cookie); the
+    session is counted as checked now, as the provider has just vouched for it.
     """
     request.session[c.SESSION_SID] = sid or ""
     request.session[c.SESSION_ID_TOKEN] = id_token or ""
+    request.session[c.SESSION_CHECKED_AT] = time.time()
     if request.session.session_key is None:
         request.session.save()
-    session = SSOSession(session_key=request.session.session_key, sid=sid_key(sid or ""), user=user)
+    session = SSOSession(
+        session_key=request.session.session_key,
+        sid=sid_key(sid or ""),
+        user=user,
+        refresh_token=refresh_token or "",
+    )
+    fields = {"sid": session.sid, "user": user, "refresh_token": session.refresh_token}
     if not connection.features.supports_update_conflicts_with_target:
-        SSOSession.objects.update_or_create(
-            session_key=session.session_key, defaults={"sid": session.sid, "user": user}
-        )
+        SSOSession.objects.update_or_create(session_key=session.session_key, defaults=fields)
         return session
     # One INSERT ... ON CONFLICT statement: the key is new after login(), unless the same user
     # signed in again in this session.
@@ -50,7 +63,7 @@ def sso_session_record(
         [session],
         update_conflicts=True,
         unique_fields=["session_key"],
-        update_fields=["sid", "user"],
+        update_fields=list(fields),
     )
     return session
 

@@ -1,4 +1,7 @@
-"""Validation of ID tokens and logout tokens that mozilla-django-oidc 5 does not do itself."""
+"""Validation of ID tokens, logout tokens and security event tokens.
+
+mozilla-django-oidc 5 does none of it itself.
+"""
 
 import base64
 import hashlib
@@ -14,14 +17,42 @@ from sso_client.conf import sso_settings
 from sso_client.exceptions import TokenError
 from sso_client.jwks import signing_key
 
-PYJWT_REASONS: tuple[tuple[type[jwt.PyJWTError], str], ...] = (
-    (jwt.ExpiredSignatureError, "token has expired"),
-    (jwt.ImmatureSignatureError, "token is not valid yet (iat/nbf in the future)"),
-    (jwt.InvalidIssuerError, "wrong issuer"),
-    (jwt.InvalidAudienceError, "token is not for this client (aud)"),
-    (jwt.MissingRequiredClaimError, "required claim missing"),
-    (jwt.InvalidSignatureError, "bad signature"),
+
+class IssuerError(TokenError):
+    """The token was not issued by SSO_CLIENT["ISSUER"] (RFC 8935 §2.4 invalid_issuer)."""
+
+
+class AudienceError(TokenError):
+    """The token is not for this client alone (RFC 8935 §2.4 invalid_audience)."""
+
+
+class SigningKeyError(TokenError):
+    """No key of the provider verifies the token (RFC 8935 §2.4 invalid_key)."""
+
+
+# The exception of a failed PyJWT check, the reason a reader is told, and the TokenError raised.
+PYJWT_REASONS: tuple[tuple[type[jwt.PyJWTError], str, type[TokenError]], ...] = (
+    (jwt.ExpiredSignatureError, "token has expired", TokenError),
+    (jwt.ImmatureSignatureError, "token is not valid yet (iat/nbf in the future)", TokenError),
+    (jwt.InvalidIssuerError, "wrong issuer", IssuerError),
+    (jwt.InvalidAudienceError, "token is not for this client (aud)", AudienceError),
+    (jwt.MissingRequiredClaimError, "required claim missing", TokenError),
+    (jwt.InvalidSignatureError, "bad signature", SigningKeyError),
 )
+# RFC 8935 §2.4: the `err` code of each kind of refused token; any other is invalid_request.
+SET_ERROR_CODES: tuple[tuple[type[TokenError], str], ...] = (
+    (IssuerError, c.SET_ERR_INVALID_ISSUER),
+    (AudienceError, c.SET_ERR_INVALID_AUDIENCE),
+    (SigningKeyError, c.SET_ERR_INVALID_KEY),
+)
+
+
+def set_error_code(error: TokenError) -> str:
+    """Return the RFC 8935 §2.4 `err` code that describes why a token was refused."""
+    for error_class, code in SET_ERROR_CODES:
+        if isinstance(error, error_class):
+            return code
+    return c.SET_ERR_INVALID_REQUEST
 
 
 def media_type_matches(*, typ: object, expected: str) -> bool:
@@ -38,7 +69,9 @@ def media_type_matches(*, typ: object, expected: str) -> bool:
     return value == f"application/{expected.lower()}"
 
 
-def _jwt_decode(*, token: str, required: list[str], typ: str | None = None) -> dict[str, Any]:
+def provider_jwt_decode(
+    *, token: str, required: list[str], typ: str | None = None
+) -> dict[str, Any]:
     """Return the claims of an RS256 JWS from the provider, for this client, not expired.
 
     With `typ`, the header must name that media type (explicit typing, RFC 8725 §3.11).
@@ -61,7 +94,10 @@ def _jwt_decode(*, token: str, required: list[str], typ: str | None = None) -> d
     kid = header.get("kid")
     if kid is not None and (not isinstance(kid, str) or not kid):
         raise TokenError("token header kid is not a non-empty string")
-    key = signing_key(kid=kid)
+    try:
+        key = signing_key(kid=kid)
+    except TokenError as exc:
+        raise SigningKeyError(exc.reason) from exc
     try:
         claims = jwt.decode(
             token,
@@ -73,9 +109,9 @@ def _jwt_decode(*, token: str, required: list[str], typ: str | None = None) -> d
             options={"require": required, "verify_iat": True},
         )
     except jwt.PyJWTError as exc:
-        for error_class, reason in PYJWT_REASONS:
+        for error_class, reason, raised in PYJWT_REASONS:
             if isinstance(exc, error_class):
-                raise TokenError(f"{reason}: {exc}") from exc
+                raise raised(f"{reason}: {exc}") from exc
         raise TokenError(f"invalid token: {exc}") from exc
     # PyJWT 2.10 reads exp/iat with int() and catches only ValueError: JSON's 1e400 (infinity)
     # overflows, null and lists are TypeErrors.
@@ -84,7 +120,7 @@ def _jwt_decode(*, token: str, required: list[str], typ: str | None = None) -> d
     return claims
 
 
-def _audiences_check(claims: dict[str, Any]) -> list[str]:
+def audiences_check(claims: dict[str, Any]) -> list[str]:
     """Return the token's audiences; refuse one the client does not trust.
 
     OIDC Core §3.1.3.7 step 3 (and Back-Channel Logout 1.0 §2.6 for logout tokens): reject the
@@ -95,7 +131,7 @@ def _audiences_check(claims: dict[str, Any]) -> list[str]:
     trusted = {sso_settings.CLIENT_ID, *sso_settings.TRUSTED_AUDIENCES}
     untrusted = [audience for audience in audiences if audience not in trusted]
     if untrusted:
-        raise TokenError(f"token names untrusted audiences {untrusted!r} (aud)")
+        raise AudienceError(f"token names untrusted audiences {untrusted!r} (aud)")
     return audiences
 
 
@@ -130,8 +166,8 @@ def id_token_validate(
     LEEWAY), `nonce` equal to the one stored for this sign-in, and `at_hash` when present.
     """
     required = [c.CLAIM_ISS, c.CLAIM_SUB, c.CLAIM_AUD, c.CLAIM_EXP, c.CLAIM_IAT]
-    claims = _jwt_decode(token=token, required=required)
-    audiences = _audiences_check(claims)
+    claims = provider_jwt_decode(token=token, required=required)
+    audiences = audiences_check(claims)
     # OIDC Core §3.1.3.7 steps 4-5: several audiences need an azp, and an azp must be us.
     if len(audiences) > 1 and c.CLAIM_AZP not in claims:
         raise TokenError("several audiences and no azp")
@@ -186,7 +222,7 @@ def userinfo_needed(*, id_claims: dict[str, Any]) -> bool:
     return False
 
 
-def _numeric_date(*, claims: dict[str, Any], name: str) -> float:
+def numeric_date(*, claims: dict[str, Any], name: str) -> float:
     """Return a claim that must be a NumericDate (RFC 7519 §2), or raise TokenError.
 
     PyJWT reads `int(value)`, which lets "1700000000" and `true` through.
@@ -195,6 +231,32 @@ def _numeric_date(*, claims: dict[str, Any], name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise TokenError(f"{name} is not a number")
     return value
+
+
+def event_token_check(claims: dict[str, Any], *, kind: str) -> None:
+    """Check what logout tokens and SETs share: sub, no nonce, jti, exp and iat bounds."""
+    # OIDC Core §2, as at sign-in: a sub no shadow can have is refused before any lookup.
+    if c.CLAIM_SUB in claims and not sub_is_valid(claims[c.CLAIM_SUB]):
+        raise TokenError("sub is not 1-255 printable ASCII characters")
+    # Back-Channel Logout 1.0 §2.4, RFC 8417 §2.2: no nonce, so an ID token cannot pass as one.
+    if c.CLAIM_NONCE in claims:
+        raise TokenError(f"{kind} contains a nonce")
+    if not isinstance(claims[c.CLAIM_JTI], str) or not claims[c.CLAIM_JTI]:
+        raise TokenError("jti is not a string")
+    # PyJWT has refused an exp in the past and an iat in the future (beyond LEEWAY); the
+    # lifetime bound keeps a captured token from staying usable for long.
+    issued_at = numeric_date(claims=claims, name=c.CLAIM_IAT)
+    expires_at = numeric_date(claims=claims, name=c.CLAIM_EXP)
+    lifetime = expires_at - issued_at
+    if lifetime <= 0:
+        raise TokenError(f"{kind} exp is not after its iat")
+    if lifetime > sso_settings.LOGOUT_TOKEN_MAX_LIFETIME:
+        raise TokenError(
+            f"{kind} lifetime {lifetime:.0f} s exceeds "
+            f"{sso_settings.LOGOUT_TOKEN_MAX_LIFETIME} s (exp - iat)"
+        )
+    if issued_at < time.time() - sso_settings.LOGOUT_TOKEN_MAX_AGE:
+        raise TokenError(f"{kind} is too old")
 
 
 def logout_token_validate(*, token: str) -> dict[str, Any]:
@@ -207,8 +269,8 @@ def logout_token_validate(*, token: str) -> dict[str, Any]:
     """
     # §2.4: iss, aud, iat, exp, jti and events are REQUIRED.
     required = [c.CLAIM_ISS, c.CLAIM_AUD, c.CLAIM_IAT, c.CLAIM_EXP, c.CLAIM_JTI, c.CLAIM_EVENTS]
-    claims = _jwt_decode(token=token, required=required, typ=c.LOGOUT_TOKEN_TYP)
-    _audiences_check(claims)
+    claims = provider_jwt_decode(token=token, required=required, typ=c.LOGOUT_TOKEN_TYP)
+    audiences_check(claims)
     events = claims[c.CLAIM_EVENTS]
     if not isinstance(events, dict) or not isinstance(events.get(c.BACKCHANNEL_LOGOUT_EVENT), dict):
         raise TokenError("events lacks the back-channel logout event")
@@ -216,26 +278,5 @@ def logout_token_validate(*, token: str) -> dict[str, Any]:
         raise TokenError("neither sid nor sub")
     if c.CLAIM_SID in claims and not isinstance(claims[c.CLAIM_SID], str):
         raise TokenError("sid is not a string")
-    # OIDC Core §2, as at sign-in: a sub no shadow can have is refused before any lookup.
-    if c.CLAIM_SUB in claims and not sub_is_valid(claims[c.CLAIM_SUB]):
-        raise TokenError("sub is not 1-255 printable ASCII characters")
-    # §2.4: a logout token MUST NOT contain a nonce, so an ID token cannot be replayed as one.
-    if c.CLAIM_NONCE in claims:
-        raise TokenError("logout token contains a nonce")
-    if not isinstance(claims[c.CLAIM_JTI], str) or not claims[c.CLAIM_JTI]:
-        raise TokenError("jti is not a string")
-    # PyJWT has refused an exp in the past and an iat in the future (beyond LEEWAY); the
-    # lifetime bound keeps a captured token from staying usable for long.
-    issued_at = _numeric_date(claims=claims, name=c.CLAIM_IAT)
-    expires_at = _numeric_date(claims=claims, name=c.CLAIM_EXP)
-    lifetime = expires_at - issued_at
-    if lifetime <= 0:
-        raise TokenError("logout token exp is not after its iat")
-    if lifetime > sso_settings.LOGOUT_TOKEN_MAX_LIFETIME:
-        raise TokenError(
-            f"logout token lifetime {lifetime:.0f} s exceeds "
-            f"{sso_settings.LOGOUT_TOKEN_MAX_LIFETIME} s (exp - iat)"
-        )
-    if issued_at < time.time() - sso_settings.LOGOUT_TOKEN_MAX_AGE:
-        raise TokenError("logout token is too old")
+    event_token_check(claims, kind="logout token")
     return claims

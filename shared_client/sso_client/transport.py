@@ -1,13 +1,56 @@
-"""HTTP to the provider: discovery and JWKS here, and the error mapping the backend shares."""
+"""HTTP to the provider: discovery and JWKS here, the error mapping the backend shares, and
+the request id every call to the provider carries.
 
-from collections.abc import Iterator
+A request id lets one sign-in be followed through the logs of the shop and the provider:
+``RequestIdMiddleware`` takes the current request's ``X-Request-ID`` (which the host
+project's own middleware, or a proxy in front, sets), and ``provider_headers()`` adds it to
+each call to the provider.
+"""
+
+import re
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import requests
+from django.http import HttpRequest, HttpResponse
 
 from sso_client.conf import sso_settings
 from sso_client.exceptions import ProviderMisconfigured, ProviderUnavailable, SSOError
+
+REQUEST_ID_HEADER = "X-Request-ID"
+# Forwarded only when bounded and of characters that cannot break a header or a log line.
+REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
+_request_id: ContextVar[str | None] = ContextVar("sso_client_request_id", default=None)
+
+
+class RequestIdMiddleware:
+    """Remember the request's ``X-Request-ID`` while it runs, for the calls to the provider.
+
+    Place it after the middleware that assigns request ids, if any. A missing or malformed id
+    is not forwarded.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        value = request.META.get("HTTP_X_REQUEST_ID", "")
+        token = _request_id.set(value if REQUEST_ID_PATTERN.fullmatch(value) else None)
+        try:
+            return self.get_response(request)
+        finally:
+            _request_id.reset(token)
+
+
+def provider_headers(headers: dict[str, str] | None = None) -> dict[str, str]:
+    """Return ``headers`` plus the current request's ``X-Request-ID``, if there is one."""
+    headers = dict(headers or {})
+    request_id = _request_id.get()
+    if request_id:
+        headers[REQUEST_ID_HEADER] = request_id
+    return headers
 
 
 @contextmanager
@@ -44,7 +87,7 @@ def provider_json_get(*, url: str) -> dict[str, Any]:
             url,
             timeout=sso_settings.TIMEOUT,
             verify=sso_settings.VERIFY_SSL,
-            headers={"Accept": "application/json"},
+            headers=provider_headers({"Accept": "application/json"}),
         )
         response.raise_for_status()
         return json_object(response.json(), what=f"GET {url}")

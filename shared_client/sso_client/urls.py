@@ -11,4 +11,5 @@ urlpatterns = [
     path("callback/", views.SSOCallbackView.as_view(), name="callback"),
     path("logout/", views.SSOLogoutView.as_view(), name="logout"),
     path("backchannel-logout/", views.BackchannelLogoutView.as_view(), name="backchannel_logout"),
+    path("events/", views.SecurityEventView.as_view(), name="events"),
 ]

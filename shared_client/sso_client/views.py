@@ -1,10 +1,11 @@
-"""Sign-in, callback, logout and back-channel logout views (mozilla-django-oidc underneath)."""
+"""Sign-in, callback, logout, back-channel logout and events views (mozilla-django-oidc under)."""
 
 import logging
 from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import auth
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render, resolve_url
 from django.urls import reverse
@@ -22,9 +23,11 @@ from mozilla_django_oidc.views import (
 from sso_client import constants as c
 from sso_client.conf import sso_settings
 from sso_client.discovery import provider_metadata
+from sso_client.events import EventHookFailed, security_event_receive
 from sso_client.exceptions import (
     AccountDisabled,
     AuthorizationDenied,
+    ProviderMisconfigured,
     ProviderUnavailable,
     SSOError,
     StateError,
@@ -32,6 +35,7 @@ from sso_client.exceptions import (
 )
 from sso_client.oidc_bridge import oidc_setting
 from sso_client.sessions import backchannel_logout, sso_session_record
+from sso_client.tokens import set_error_code
 
 logger = logging.getLogger(__name__)
 
@@ -156,7 +160,13 @@ class SSOCallbackView(OIDCAuthenticationCallbackView):
         id_token = request.session.get(c.SESSION_ID_TOKEN)
         self.user = user
         response = self.login_success()
-        sso_session_record(request=request, user=user, sid=sid, id_token=id_token)
+        sso_session_record(
+            request=request,
+            user=user,
+            sid=sid,
+            id_token=id_token,
+            refresh_token=getattr(request, c.REQUEST_REFRESH_TOKEN, None),
+        )
         return response
 
 
@@ -212,6 +222,58 @@ class BackchannelLogoutView(View):
             )
         logger.info("sso_client: back-channel logout ended %d session(s)", ended)
         return HttpResponse(status=200, headers={"Cache-Control": "no-store"})
+
+
+def _set_error(status: int, err: str, description: str, **headers: str) -> JsonResponse:
+    """Return RFC 8935 §2.4's error answer, never cached."""
+    headers = {"Cache-Control": "no-store", **headers}
+    return JsonResponse({"err": err, "description": description}, status=status, headers=headers)
+
+
+def _set_unavailable(description: str) -> JsonResponse:
+    """Return 503 with Retry-After: not the token's fault, so the provider delivers it again."""
+    retry_after = {"Retry-After": str(sso_settings.EVENT_RETRY_AFTER)}
+    return _set_error(503, c.SET_ERR_UNAVAILABLE, description, **retry_after)
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class SecurityEventView(View):
+    """POST /oidc/events/: the provider pushes a Security Event Token (RFC 8935)."""
+
+    http_method_names = ["post"]
+
+    def http_method_not_allowed(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        return _set_error(405, c.SET_ERR_INVALID_REQUEST, "POST a SET here", Allow="POST")
+
+    def _token(self, request: HttpRequest) -> str:
+        """Return the pushed body: a compact JWS, within EVENT_MAX_BYTES, of ASCII only."""
+        if request.content_type.lower() != c.SECEVENT_CONTENT_TYPE:
+            raise TokenError(f"Content-Type must be {c.SECEVENT_CONTENT_TYPE}")
+        limit = sso_settings.EVENT_MAX_BYTES
+        body = request.read(limit + 1)
+        if len(body) > limit:
+            raise TokenError(f"body is longer than {limit} bytes")
+        try:
+            return body.decode("ascii").strip()
+        except UnicodeDecodeError as exc:
+            raise TokenError("malformed token") from exc
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        try:
+            security_event_receive(token=self._token(request))
+        except TokenError as error:
+            logger.warning("sso_client: security event refused: %s", error.reason)
+            return _set_error(400, set_error_code(error), error.reason)
+        except (ProviderUnavailable, ProviderMisconfigured, EventHookFailed) as error:
+            logger.warning("sso_client: security event not processed: %s", error.reason)
+            return _set_unavailable(error.reason)
+        except SSOError as error:
+            logger.warning("sso_client: security event not applied: %s", error.reason)
+            return _set_error(400, c.SET_ERR_INVALID_REQUEST, error.reason)
+        except DatabaseError:
+            logger.exception("sso_client: security event not applied: database error")
+            return _set_unavailable("database error")
+        return HttpResponse(status=202, headers={"Cache-Control": "no-store"})
 
 
 @never_cache

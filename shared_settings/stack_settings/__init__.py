@@ -31,6 +31,13 @@ SQLITE_OPTIONS: dict[str, Any] = {
 # (docs/performance.md). Each gunicorn thread holds at most one: WEB_WORKERS x WEB_THREADS
 # connections per server. SQLite opens a file, not a connection to a server: 0 there.
 SERVER_DB_CONN_MAX_AGE = 60
+# PostgreSQL: a server that is down answers within a second or two instead of holding a request
+# (libpq counts whole seconds, at least 2); a statement or a wait for a lock that takes longer
+# than its timeout is cancelled, so a locked table cannot hang requests. Options in the
+# URL's query win (?connect_timeout=5&options=-c%20statement_timeout%3D0).
+POSTGRES_CONNECT_TIMEOUT_SECONDS = 2
+POSTGRES_STATEMENT_TIMEOUT_MS = 15_000
+POSTGRES_LOCK_TIMEOUT_MS = 5_000
 SMTP_TIMEOUT_SECONDS = 10
 # Ports of SMTP without a port in the URL: plain, STARTTLS (RFC 6409), implicit TLS (RFC 8314).
 SMTP_PORTS = {"plain": 25, "tls": 587, "ssl": 465}
@@ -69,20 +76,33 @@ def origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def cookie_names(project: str) -> tuple[str, str]:
+def cookie_names(project: str, *, https: bool = False) -> tuple[str, str]:
     """Return the project's session and CSRF cookie names.
 
     Browsers share cookies across the ports of one host (RFC 6265 §8.5), and the projects run on
     ports of localhost in development: each project names its own, or they overwrite each other.
+    Over ``https`` the names start with ``__Host-`` (RFC 6265bis §4.1.3.2): a browser then keeps
+    them only when they are Secure, for "/", with no Domain, so neither a sibling subdomain nor a
+    plain-http page can plant a session or CSRF cookie.
     """
-    return f"{project}_sessionid", f"{project}_csrftoken"
+    prefix = "__Host-" if https else ""
+    return f"{prefix}{project}_sessionid", f"{prefix}{project}_csrftoken"
 
 
-def database(url: str, *, sqlite_file: Path, conn_max_age: int | None = None) -> dict[str, Any]:
+def database(
+    url: str,
+    *,
+    sqlite_file: Path,
+    conn_max_age: int | None = None,
+    statement_timeout_ms: int | None = None,
+    lock_timeout_ms: int | None = None,
+) -> dict[str, Any]:
     """Return DATABASES["default"] for a DATABASE_URL, or for ``sqlite_file`` when it is empty.
 
     SQLite gets SQLITE_OPTIONS (options in the URL's query win) and the folder of its file,
     which SQLite does not create, so the embedded default works on a fresh checkout.
+    PostgreSQL gets a connect timeout and the statement and lock timeouts
+    (``postgres_options``).
 
     ``conn_max_age`` (DB_CONN_MAX_AGE) is how long a connection serves the following requests
     of its thread: None is the URL's ``?conn_max_age=`` if any, else SERVER_DB_CONN_MAX_AGE
@@ -111,6 +131,12 @@ def database(url: str, *, sqlite_file: Path, conn_max_age: int | None = None) ->
         conn_max_age = int(config.get("CONN_MAX_AGE", 0 if is_sqlite else SERVER_DB_CONN_MAX_AGE))
     config["CONN_MAX_AGE"] = conn_max_age
     config["CONN_HEALTH_CHECKS"] = conn_max_age > 0
+    if config["ENGINE"] in POSTGRES_ENGINES:
+        config["OPTIONS"] = postgres_options(
+            config.get("OPTIONS", {}),
+            statement_timeout_ms=statement_timeout_ms,
+            lock_timeout_ms=lock_timeout_ms,
+        )
     if not is_sqlite:
         return config
     config["OPTIONS"] = {**SQLITE_OPTIONS, **config.get("OPTIONS", {})}
@@ -118,6 +144,37 @@ def database(url: str, *, sqlite_file: Path, conn_max_age: int | None = None) ->
     if name != ":memory:" and not name.startswith("file:"):
         Path(name).parent.mkdir(parents=True, exist_ok=True)
     return config
+
+
+POSTGRES_ENGINES = ("django.db.backends.postgresql", "django.contrib.gis.db.backends.postgis")
+
+
+def postgres_options(
+    options: dict[str, Any],
+    *,
+    statement_timeout_ms: int | None = None,
+    lock_timeout_ms: int | None = None,
+) -> dict[str, Any]:
+    """Return PostgreSQL connection OPTIONS: ``options`` (the URL's) over the timeouts.
+
+    The timeouts (DB_STATEMENT_TIMEOUT_MS, DB_LOCK_TIMEOUT_MS; None is the default, 0 is no
+    limit) are sent as ``-c`` settings at connect time, before any ``options`` of the URL,
+    whose own ``-c`` settings PostgreSQL applies last.
+    """
+    statement = (
+        POSTGRES_STATEMENT_TIMEOUT_MS if statement_timeout_ms is None else statement_timeout_ms
+    )
+    lock = POSTGRES_LOCK_TIMEOUT_MS if lock_timeout_ms is None else lock_timeout_ms
+    for name, value in (("DB_STATEMENT_TIMEOUT_MS", statement), ("DB_LOCK_TIMEOUT_MS", lock)):
+        if value < 0:
+            raise ImproperlyConfigured(f"{name} is {value}: use milliseconds, or 0 for no limit.")
+    settings = f"-c statement_timeout={statement} -c lock_timeout={lock}"
+    url_settings = options.get("options", "")
+    return {
+        "connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS,
+        **options,
+        "options": f"{settings} {url_settings}".strip(),
+    }
 
 
 def mailers(url: str, *, debug: bool, var_dir: Path) -> dict[str, Any]:

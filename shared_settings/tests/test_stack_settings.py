@@ -103,8 +103,8 @@ def test_database_in_memory_sqlite_creates_no_folder(tmp_path: Path, monkeypatch
     assert list(tmp_path.iterdir()) == []
 
 
-def test_database_postgres_url_is_left_alone() -> None:
-    """PostgreSQL gets no SQLite options and no folder."""
+def test_database_postgres_url_gets_its_timeouts_only() -> None:
+    """PostgreSQL gets its timeouts beside the URL's options, no SQLite options, no folder."""
     config = database(
         "postgres://shop:pw@db.internal:5433/shop_a?sslmode=require", sqlite_file=Path("x")
     )
@@ -116,7 +116,11 @@ def test_database_postgres_url_is_left_alone() -> None:
         "PASSWORD": "pw",
         "HOST": "db.internal",
         "PORT": 5433,
-        "OPTIONS": {"sslmode": "require"},
+        "OPTIONS": {
+            "connect_timeout": 2,
+            "sslmode": "require",
+            "options": "-c statement_timeout=15000 -c lock_timeout=5000",
+        },
         # Persistent connections, checked before reuse (docs/performance.md).
         "CONN_MAX_AGE": 60,
         "CONN_HEALTH_CHECKS": True,

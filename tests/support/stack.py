@@ -1,4 +1,5 @@
-"""Start the identity server and both shops as real processes, the way `make run` does."""
+"""Start the identity server, both shops and the events worker as real processes, the way
+`make run` does."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import os
 import secrets
 import socket
 import subprocess
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -18,6 +21,15 @@ REPO = Path(__file__).resolve().parents[2]
 ENTRYPOINT = REPO / "scripts" / "entrypoint.sh"
 PROJECTS = ("identity_server", "project_a", "project_b")
 PREFIXES = {"identity_server": "IDP", "project_a": "SHOP_A", "project_b": "SHOP_B"}
+# The identity server's outbox worker (`manage.py deliver_events`), a process of its own.
+WORKER = "events_worker"
+# Retries a test can wait out: 0.5 s, 1 s, then 2 s between attempts.
+FAST_RETRIES = {
+    "EVENTS_RETRY_BASE_SECONDS": "0.5",
+    "EVENTS_RETRY_MAX_DELAY_SECONDS": "2",
+    "EVENTS_POLL_SECONDS": "0.2",
+    "EVENTS_HTTP_TIMEOUT_SECONDS": "3",
+}
 
 
 def free_port() -> int:
@@ -120,6 +132,7 @@ class Stack:
             self.run(project, "seed")
         for project in PROJECTS:
             self._serve(project)
+        self.worker_start()
         self._wait_ready(PROJECTS)
 
     def restart(self, project: str, **env: str) -> None:
@@ -128,6 +141,31 @@ class Stack:
         self.env.update(env)
         self._serve(project)
         self._wait_ready([project])
+
+    def server_stop(self, project: str) -> None:
+        """Stop one server (a shop that is down); ``server_start`` brings it back."""
+        self._terminate([self.processes.pop(project)])
+
+    def server_start(self, project: str) -> None:
+        """Start a stopped server again and wait until it answers."""
+        self._serve(project)
+        self._wait_ready([project])
+
+    def worker_start(self) -> None:
+        """Start the events worker (`deliver_events`), as `make run` does."""
+        log = (self.log_dir / f"{WORKER}.log").open("a")
+        self.processes[WORKER] = subprocess.Popen(
+            [str(ENTRYPOINT), "identity_server", "manage", "deliver_events"],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def worker_stop(self) -> int:
+        """Stop the events worker with SIGTERM; return its exit code."""
+        process = self.processes.pop(WORKER)
+        self._terminate([process])
+        return process.returncode
 
     def stop(self) -> None:
         self._terminate(list(self.processes.values()))
@@ -153,6 +191,20 @@ class Stack:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+def wait_for(check: Callable[[], bool], *, deadline_seconds: float = 10) -> bool:
+    """Return True once ``check()`` holds, False if it still fails at the deadline.
+
+    For what the events worker delivers after the request that caused it (a back-channel
+    logout, an account event): polled every 0.2 s, within the fast retries of FAST_RETRIES.
+    """
+    deadline = time.monotonic() + deadline_seconds
+    while not check():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.2)
+    return True
 
 
 def redis_answers(host: str = "127.0.0.1", port: int = 6379) -> bool:
@@ -192,6 +244,7 @@ def stack_create(*, var_dir: Path, log_dir: Path, databases: PostgresDatabases |
         SIGN_IN_IP_FREE_FAILURES="100000",
         SIGN_IN_IP_LOCKOUT_FAILURES="200000",
     )
+    env.update(FAST_RETRIES)
     stack = Stack(var_dir=var_dir, log_dir=log_dir, env=env, dev_env=dev_env)
     for project in PROJECTS:
         prefix = PREFIXES[project]

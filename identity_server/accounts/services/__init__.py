@@ -13,6 +13,8 @@ from accounts.services.profile import (  # noqa: F401 (re-exported)
 from accounts.services.throttle import RETRY_AFTER_ATTRIBUTE
 from audit.models import AuditEvent
 from audit.services import audit_event_record
+from events.constants import EVENT_ACCOUNT_DISABLED
+from events.services.outbox import user_status_record
 from oidc.services.sessions import idp_sessions_end_for_user
 
 User = get_user_model()
@@ -21,8 +23,8 @@ User = get_user_model()
 def user_deactivate(*, user, actor=None, request: HttpRequest | None = None) -> None:
     """Deactivate an account: no more sign-in, sessions ended, tokens revoked.
 
-    The IdP sessions end in the same transaction; their clients get back-channel logout
-    tokens after it commits.
+    The IdP sessions end in the same transaction; their clients' back-channel logout tokens
+    and an account-disabled event for each client that knows the user are queued in it.
     """
     AccessToken = get_access_token_model()
     RefreshToken = get_refresh_token_model()
@@ -30,6 +32,7 @@ def user_deactivate(*, user, actor=None, request: HttpRequest | None = None) -> 
         user.is_active = False
         user.save(update_fields=["is_active", "updated_at"])
         ended = idp_sessions_end_for_user(user=user)
+        user_status_record(user=user, event_type=EVENT_ACCOUNT_DISABLED)
         for refresh_token in RefreshToken.objects.filter(user=user, revoked__isnull=True):
             refresh_token.revoke()
         for access_token in AccessToken.objects.filter(user=user):

@@ -21,6 +21,8 @@ from accounts.services.passwords import user_password_set
 from accounts.services.profile import PROFILE_FIELDS, user_profile_update
 from audit.models import AuditEvent
 from audit.services import audit_event_record
+from events.constants import EVENT_ACCOUNT_ENABLED, EVENT_ACCOUNT_PURGED
+from events.services.outbox import user_claims_change_record, user_status_record
 from oidc.services.sessions import idp_sessions_end_for_user
 
 User = get_user_model()
@@ -63,7 +65,9 @@ def user_admin_change(
     picture, None to keep it; ``groups`` and ``permissions``, when given, replace the user's.
     Profile fields are recorded as ``PROFILE_CHANGED`` (the account pages' service), the
     account fields, groups and permissions as one ``USER_CHANGED``, and a change of
-    ``is_active`` as ``DEACTIVATED`` (which ends every session) or ``REACTIVATED``.
+    ``is_active`` as ``DEACTIVATED`` (which ends every session) or ``REACTIVATED``. The
+    clients that know the user hear of it: one token-claims-change event for every claim
+    that changed, then account-disabled or account-enabled.
     """
     if "email" in values:
         values = {**values, "email": User.normalize_email_address(values["email"])}
@@ -74,7 +78,12 @@ def user_admin_change(
         changed = []
         if profile or avatar is not None:
             changed += user_profile_update(
-                user=current, data=profile, avatar=avatar, actor=actor, request=request
+                user=current,
+                data=profile,
+                avatar=avatar,
+                actor=actor,
+                request=request,
+                notify=False,
             )
         changed += _account_fields_change(
             user=current,
@@ -84,6 +93,7 @@ def user_admin_change(
             actor=actor,
             request=request,
         )
+        user_claims_change_record(user=current, fields=changed)
         active = values.get(ACTIVE_FIELD, current.is_active)
         if active != current.is_active:
             if active:
@@ -156,10 +166,11 @@ def _permission_label(permission: Permission) -> str:
 
 
 def user_reactivate(*, user, actor=None, request: HttpRequest | None = None) -> None:
-    """Let a deactivated account sign in again, and record it."""
+    """Let a deactivated account sign in again, record it, and tell its clients."""
     with transaction.atomic():
         user.is_active = True
         user.save(update_fields=["is_active", "updated_at"])
+        user_status_record(user=user, event_type=EVENT_ACCOUNT_ENABLED)
         audit_event_record(
             kind=AuditEvent.Kind.REACTIVATED, actor=actor, subject_user=user, request=request
         )
@@ -238,11 +249,13 @@ def user_admin_password_set(
 def user_admin_delete(*, user, actor, request: HttpRequest | None = None) -> None:
     """Delete an account for an admin and record it; the event keeps its email and sub.
 
-    Its sessions end first, so the shops are told by back-channel logout (the tokens are
-    signed before the rows go); its tokens go with it (cascade).
+    Its sessions end first, so the shops are told by back-channel logout, and each client
+    that knows the user gets an account-purged event: both are queued before the rows go
+    (the clients that knew the user go with it). Its tokens go with it (cascade).
     """
     with transaction.atomic():
         idp_sessions_end_for_user(user=user)
+        user_status_record(user=user, event_type=EVENT_ACCOUNT_PURGED)
         audit_event_record(
             kind=AuditEvent.Kind.USER_CHANGED,
             actor=actor,

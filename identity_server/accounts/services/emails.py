@@ -23,6 +23,7 @@ from django.utils.crypto import salted_hmac
 
 from audit.models import AuditEvent
 from audit.services import audit_event_record
+from events.services.outbox import user_claims_change_record
 
 User = get_user_model()
 logger = logging.getLogger(__name__)
@@ -167,6 +168,7 @@ def email_verify(*, token: str, request: HttpRequest | None = None) -> EmailVeri
                 request=request,
                 data={"email": user.email},
             )
+            user_claims_change_record(user=user, fields=["email_verified"])
     return EmailVerification(user=user, next_url=verification.next_url)
 
 
@@ -272,6 +274,8 @@ def email_change_confirm(*, token: str, request: HttpRequest | None = None) -> E
             request=request,
             data={"old_email": change.old_email, "new_email": change.new_email},
         )
+        # Only now, verified, does the new address reach the clients.
+        user_claims_change_record(user=user, fields=["email", "email_verified"])
         mail_send(
             to=change.old_email,
             template="email_changed",

@@ -18,6 +18,7 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from accounts.services.emails import MAIL_PASSWORD_RESET, idp_link, mail_allowed, mail_send
 from audit.models import AuditEvent
 from audit.services import audit_event_record
+from events.services.outbox import user_claims_change_record
 from oidc import constants
 from oidc.services.sessions import idp_sessions_end_for_user
 
@@ -156,6 +157,7 @@ def password_reset_complete(*, user, password: str, request: HttpRequest | None 
                 request=request,
                 data={"email": user.email, "by": "password_reset"},
             )
+            user_claims_change_record(user=user, fields=["email_verified"])
         ended = user_password_set(
             user=user,
             password=password,

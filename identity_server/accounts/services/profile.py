@@ -9,6 +9,7 @@ from django.http import HttpRequest
 
 from audit.models import AuditEvent
 from audit.services import audit_event_record
+from events.services.outbox import user_claims_change_record
 
 User = get_user_model()
 
@@ -39,6 +40,7 @@ def user_profile_update(
     loaded: dict[str, str] | None = None,
     actor=None,
     request: HttpRequest | None = None,
+    notify: bool = True,
 ) -> list[str]:
     """Change profile fields (and the avatar); return the names of the fields that changed.
 
@@ -47,6 +49,8 @@ def user_profile_update(
     to store, False to remove the picture, None to keep it. ``loaded`` is the snapshot
     (``profile_snapshot``) the user's form was loaded with: when another edit changed one of
     the fields to write since, nothing is written and ``ProfileEditConflict`` names them.
+    The clients that see a changed claim get a token-claims-change event (``notify``: a
+    caller that changes more in the same transaction records one event itself).
     """
     wanted = {name: value for name, value in data.items() if name in PROFILE_FIELDS}
     with transaction.atomic():
@@ -85,6 +89,8 @@ def user_profile_update(
             request=request,
             data={"fields": changed},
         )
+        if notify:
+            user_claims_change_record(user=current, fields=changed)
         if removed:
             storage = current.avatar.storage
             transaction.on_commit(lambda: storage.delete(removed))

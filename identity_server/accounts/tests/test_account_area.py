@@ -1,7 +1,6 @@
 """The account area: menu, applications, sessions, security events, concurrent profile edits."""
 
 import io
-from unittest import mock
 
 import pytest
 from conftest import PASSWORD
@@ -13,6 +12,7 @@ from PIL import Image
 from accounts.devices import device_describe
 from accounts.services import user_profile_update
 from audit.models import AuditEvent
+from events.tests.outbox import no_http
 from oidc.models import IdPSession
 from oidc.tests.flow import code_get, pkce_make, token_exchange
 
@@ -54,14 +54,13 @@ def sign_in_at_shop(browser: Client, shop) -> dict:
 
 @pytest.fixture
 def backchannel():
-    """Capture back-channel logout requests: yields the mock of requests.post."""
-    with mock.patch("oidc.services.backchannel.requests.post") as post:
-        post.return_value.status_code = 200
-        yield post
+    """The logout URIs the outbox holds (a function); the request itself POSTs nothing."""
+    with no_http() as queued:
+        yield queued
 
 
-def logout_uris(post) -> list[str]:
-    return sorted(call.args[0] for call in post.call_args_list)
+def logout_uris(queued) -> list[str]:
+    return queued()
 
 
 def png_bytes(colour=(200, 80, 40)) -> bytes:

@@ -16,6 +16,7 @@ from oauth2_provider.models import get_grant_model
 
 from accounts.middleware import ENDED_MESSAGE, EXPIRED_MESSAGE
 from audit.models import AuditEvent
+from events.tests.outbox import no_http
 from oidc.models import IdPSession
 from oidc.tests.flow import authorize_params, code_get, pkce_make, query, token_exchange
 
@@ -48,10 +49,9 @@ def clock(settings):
 
 @pytest.fixture
 def backchannel():
-    """Capture back-channel logout requests: yields the mock of requests.post."""
-    with mock.patch("oidc.services.backchannel.requests.post") as post:
-        post.return_value.status_code = 200
-        yield post
+    """The logout URIs the outbox holds (a function); the request itself POSTs nothing."""
+    with no_http() as queued:
+        yield queued
 
 
 def sign_in(user) -> Client:
@@ -99,7 +99,7 @@ def test_an_idle_session_is_signed_out_at_the_next_request(
     assert response.redirect_chain[0] == ("/account/login/?next=/account/profile/", 302)
     assert EXPIRED_MESSAGE in response.content.decode()
     assert session.ended_at == clock.now
-    assert [call.args[0] for call in backchannel.call_args_list] == [SHOP_A_LOGOUT]
+    assert backchannel() == [SHOP_A_LOGOUT]
     userinfo = Client().get(
         "/o/userinfo/", HTTP_AUTHORIZATION=f"Bearer {shop_tokens['access_token']}"
     )
@@ -226,7 +226,7 @@ def test_the_sweeper_ends_idle_sessions_and_tells_their_shops(
     assert alices_session.ended_at == clock.now
     assert not Session.objects.filter(session_key=alices_session.session_key).exists()
     assert IdPSession.objects.get(user=bob).ended_at is None
-    assert [call.args[0] for call in backchannel.call_args_list] == [SHOP_A_LOGOUT]
+    assert backchannel() == [SHOP_A_LOGOUT]
     event = AuditEvent.objects.get(kind=AuditEvent.Kind.SESSION_ENDED)
     assert (event.actor, event.subject_user) == (None, user)
     assert event.data == {"sid": alices_session.sid, "reason": "idle"}

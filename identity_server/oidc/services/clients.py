@@ -31,7 +31,7 @@ CLIENT_FIELDS = (
     "post_logout_redirect_uris",
     "allowed_origins",
 )
-OPTION_FIELDS = ("backchannel_logout_uri", "can_introspect", "service_scopes")
+OPTION_FIELDS = ("backchannel_logout_uri", "events_uri", "can_introspect", "service_scopes")
 
 
 def client_validate(
@@ -41,6 +41,7 @@ def client_validate(
     post_logout_redirect_uris: Sequence[str] = (),
     allowed_origins: Sequence[str] = (),
     backchannel_logout_uri: str = "",
+    events_uri: str = "",
     public: bool = False,
     can_introspect: bool = False,
     service_scopes: Sequence[str] = (),
@@ -49,8 +50,8 @@ def client_validate(
 
     The ValidationError is keyed by field name (``name``, ``redirect_uris``,
     ``post_logout_redirect_uris``, ``allowed_origins``, ``backchannel_logout_uri``,
-    ``can_introspect``, ``service_scopes``), so the admin's form shows each message next to
-    its input; ``error.messages`` lists them all for the command line.
+    ``events_uri``, ``can_introspect``, ``service_scopes``), so the admin's form shows each
+    message next to its input; ``error.messages`` lists them all for the command line.
     """
     errors: dict[str, list[str]] = {}
 
@@ -84,6 +85,11 @@ def client_validate(
             lambda: client_uri_validate(
                 uri=backchannel_logout_uri, label="back-channel logout URI"
             ),
+        )
+    if events_uri:
+        check(
+            "events_uri",
+            lambda: client_uri_validate(uri=events_uri, label="events URI"),
         )
     if can_introspect and public:
         check(
@@ -133,6 +139,7 @@ def _options_save(
     backchannel_logout_uri: str,
     can_introspect: bool,
     service_scopes: Sequence[str],
+    events_uri: str = "",
 ) -> ClientOptions:
     """Store the client's options (values ``client_validate`` accepted)."""
     scopes = " ".join(sorted(set(service_scopes)))
@@ -142,6 +149,7 @@ def _options_save(
         # A withdrawn service scope stops working at once, not when the tokens expire.
         AccessToken.objects.filter(application=application, user__isnull=True).delete()
     options.backchannel_logout_uri = backchannel_logout_uri
+    options.events_uri = events_uri
     options.can_introspect = can_introspect
     options.service_scopes = scopes
     options.save()
@@ -152,6 +160,7 @@ def _client_state(application: AbstractApplication, options: ClientOptions | Non
     """Return the client's editable values, to tell which ones an update changed."""
     state = {name: getattr(application, name) for name in CLIENT_FIELDS}
     state["backchannel_logout_uri"] = options.backchannel_logout_uri if options else ""
+    state["events_uri"] = options.events_uri if options else ""
     state["can_introspect"] = options.can_introspect if options else False
     state["service_scopes"] = options.service_scopes if options else ""
     return state
@@ -177,6 +186,7 @@ def client_register(
     redirect_uris: list[str],
     post_logout_redirect_uris: list[str],
     backchannel_logout_uri: str = "",
+    events_uri: str = "",
     first_party: bool = False,
     public: bool = False,
     allowed_origins: Sequence[str] = (),
@@ -201,6 +211,7 @@ def client_register(
         post_logout_redirect_uris=post_logout_redirect_uris,
         allowed_origins=allowed_origins,
         backchannel_logout_uri=backchannel_logout_uri,
+        events_uri=events_uri,
         public=public,
         can_introspect=can_introspect,
         service_scopes=service_scopes,
@@ -225,6 +236,7 @@ def client_register(
         options = _options_save(
             application,
             backchannel_logout_uri=backchannel_logout_uri,
+            events_uri=events_uri,
             can_introspect=can_introspect,
             service_scopes=service_scopes,
         )
@@ -249,13 +261,16 @@ def client_ensure(
     redirect_uris: list[str],
     post_logout_redirect_uris: list[str],
     backchannel_logout_uri: str = "",
+    events_uri: str = "",
     first_party: bool = False,
     public: bool = False,
     allowed_origins: Sequence[str] = (),
+    service_scopes: Sequence[str] = (),
 ) -> tuple[AbstractApplication, bool]:
     """Create the client ``client_id`` or bring it in line with these values (idempotent).
 
     Returns the client and whether it was created. An unchanged secret is not re-hashed.
+    ``service_scopes`` are added to those the client holds (an admin's grants stay).
     """
     application = Application.objects.filter(client_id=client_id).first()
     if application is None:
@@ -264,22 +279,26 @@ def client_ensure(
             redirect_uris=redirect_uris,
             post_logout_redirect_uris=post_logout_redirect_uris,
             backchannel_logout_uri=backchannel_logout_uri,
+            events_uri=events_uri,
             first_party=first_party,
             public=public,
             allowed_origins=allowed_origins,
+            service_scopes=service_scopes,
             client_id=client_id,
             client_secret=client_secret,
         )
         return application, True
     options = ClientOptions.objects.filter(application=application).first()
     can_introspect = options.can_introspect if options else False
-    service_scopes = options.service_scopes.split() if options else []
+    held = options.service_scopes.split() if options else []
+    service_scopes = sorted({*held, *service_scopes})
     client_validate(
         name=name,
         redirect_uris=redirect_uris,
         post_logout_redirect_uris=post_logout_redirect_uris,
         allowed_origins=allowed_origins,
         backchannel_logout_uri=backchannel_logout_uri,
+        events_uri=events_uri,
         public=public,
         can_introspect=can_introspect,
         service_scopes=service_scopes,
@@ -303,6 +322,8 @@ def client_ensure(
         _client_snapshot(application) == before
         and options is not None
         and options.backchannel_logout_uri == backchannel_logout_uri
+        and options.events_uri == events_uri
+        and sorted(held) == service_scopes
     ):
         return application, False
     with transaction.atomic():
@@ -310,6 +331,7 @@ def client_ensure(
         _options_save(
             application,
             backchannel_logout_uri=backchannel_logout_uri,
+            events_uri=events_uri,
             can_introspect=can_introspect,
             service_scopes=service_scopes,
         )
@@ -327,6 +349,7 @@ def client_update(
     redirect_uris: list[str] | None = None,
     post_logout_redirect_uris: list[str] | None = None,
     backchannel_logout_uri: str | None = None,
+    events_uri: str | None = None,
     allowed_origins: list[str] | None = None,
     can_introspect: bool | None = None,
     service_scopes: list[str] | None = None,
@@ -367,6 +390,7 @@ def client_update(
             "backchannel_logout_uri": keep(
                 backchannel_logout_uri, options.backchannel_logout_uri if options else ""
             ),
+            "events_uri": keep(events_uri, options.events_uri if options else ""),
             "can_introspect": keep(can_introspect, options.can_introspect if options else False),
             "service_scopes": keep(
                 service_scopes, options.service_scopes.split() if options else []
@@ -384,6 +408,7 @@ def client_update(
         after = {
             **{name: getattr(application, name) for name in CLIENT_FIELDS},
             "backchannel_logout_uri": option_values["backchannel_logout_uri"],
+            "events_uri": option_values["events_uri"],
             "can_introspect": option_values["can_introspect"],
             "service_scopes": " ".join(sorted(set(option_values["service_scopes"]))),
         }

@@ -5,7 +5,9 @@ the ``cleartokens`` command), run here in short batches that report their counts
 the whole remaining set before each batch, which scans a table of a million expired rows
 again and again, and only logs what it deleted. Ended IdP sessions go after a retention
 (the account's sessions page and the audit trail refer to them meanwhile), with their links
-(SessionClient, SessionGrant: cascade); expired Django sessions with them.
+(SessionClient, SessionGrant: cascade); expired Django sessions with them. Delivered and
+cancelled outbox deliveries go after EVENTS_KEEP_DAYS, and their events once none is left
+(failed ones stay for an admin to see, retry or cancel).
 """
 
 from collections.abc import Callable
@@ -14,7 +16,7 @@ from importlib import import_module
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Model, QuerySet
+from django.db.models import Exists, Model, OuterRef, QuerySet
 from django.utils import timezone
 from oauth2_provider.models import (
     get_access_token_model,
@@ -25,6 +27,7 @@ from oauth2_provider.models import (
 )
 from oauth2_provider.settings import oauth2_settings
 
+from events.models import Delivery, Event
 from oidc.models import IdPSession
 
 AccessToken = get_access_token_model()
@@ -74,6 +77,8 @@ def purge_expired(
     steps: list[tuple[str, Callable[[], QuerySet]]] = [
         *_token_steps(now=now),
         ("ended IdP sessions", lambda: _ended_sessions(now=now)),
+        ("old event deliveries", lambda: _old_deliveries(now=now)),
+        ("old events", lambda: _old_events(now=now)),
     ]
     counts = {name: rows_delete_in_batches(rows(), batch_size=batch_size) for name, rows in steps}
     counts["Django sessions"] = django_sessions_purge(now=now, batch_size=batch_size)
@@ -136,6 +141,22 @@ def _ended_sessions(*, now: datetime) -> QuerySet:
     """Return the IdP sessions that ended longer than the retention ago."""
     cutoff = now - timedelta(seconds=settings.IDP_SESSION_RETENTION_SECONDS)
     return IdPSession.objects.filter(ended_at__lte=cutoff)
+
+
+def _old_deliveries(*, now: datetime) -> QuerySet:
+    """Return the delivered and cancelled deliveries last changed before the retention."""
+    cutoff = now - timedelta(days=settings.EVENTS_KEEP_DAYS)
+    return Delivery.objects.filter(
+        status__in=[Delivery.Status.DELIVERED, Delivery.Status.CANCELLED], updated__lte=cutoff
+    )
+
+
+def _old_events(*, now: datetime) -> QuerySet:
+    """Return the events older than the retention that have no delivery left."""
+    cutoff = now - timedelta(days=settings.EVENTS_KEEP_DAYS)
+    return Event.objects.filter(created__lte=cutoff).exclude(
+        Exists(Delivery.objects.filter(event=OuterRef("pk")))
+    )
 
 
 def django_sessions_purge(*, now: datetime, batch_size: int = PURGE_BATCH_SIZE) -> int:

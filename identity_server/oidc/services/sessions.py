@@ -15,9 +15,9 @@ from oauth2_provider.models import AbstractApplication, AbstractGrant
 from audit.models import AuditEvent
 from audit.services import audit_event_record
 from config.client_ip import client_ip, user_agent
+from events.services.outbox import logout_events_record
 from oidc import constants
-from oidc.models import IdPSession, SessionClient, SessionGrant
-from oidc.services.backchannel import backchannel_logout_schedule
+from oidc.models import ClientUser, IdPSession, SessionClient, SessionGrant
 from oidc.services.tokens import code_digest, tokens_revoke_for_sessions
 
 # accounts.middleware writes IdPSession.last_seen at most this often (a write per request
@@ -74,8 +74,9 @@ def idp_session_start(*, request: HttpRequest, user) -> IdPSession:
 def idp_session_end(*, request: HttpRequest, user) -> IdPSession | None:
     """End the IdP session of this browser (sign-out here or RP-initiated logout).
 
-    Marks the row ended, revokes the tokens issued within it, records the sign-out and,
-    after commit, sends the back-channel logout tokens to the clients that took part.
+    Marks the row ended, revokes the tokens issued within it, records the sign-out and
+    queues the back-channel logout tokens of the clients that took part (the outbox: the
+    worker sends them after the commit, and this request waits on no client).
     """
     sid = request.session.get(constants.SESSION_SID_KEY)
     with transaction.atomic():
@@ -88,7 +89,7 @@ def idp_session_end(*, request: HttpRequest, user) -> IdPSession | None:
             session.ended_at = timezone.now()
             session.save(update_fields=["ended_at"])
             tokens_revoke_for_sessions(session_ids=[session.pk])
-            backchannel_logout_schedule(session_ids=[session.pk])
+            logout_events_record(session_ids=[session.pk])
         if user is not None and user.is_authenticated:
             # accounts.middleware names why it signs a browser out (idle, lifetime, ended).
             reason = getattr(request, "idp_session_end_reason", None)
@@ -108,7 +109,7 @@ def idp_sessions_end_for_user(*, user, except_sid: str | None = None) -> int:
 
     Used when an account is deactivated or its password changes (``except_sid``: the browser
     that changed it stays signed in). The caller holds the transaction; the back-channel
-    logout tokens go out after it commits.
+    logout tokens are queued in it and go out after it commits.
     """
     sessions = list(
         IdPSession.objects.filter(user=user, ended_at__isnull=True).exclude(sid=except_sid or "")
@@ -231,7 +232,7 @@ def _seen_after(cutoff: datetime) -> Q:
 def _sessions_end(*, sessions: list[IdPSession]) -> None:
     """End these open sessions: rows, tokens, Django sessions, then back-channel logout.
 
-    Runs inside the caller's transaction; the logout tokens go out after it commits.
+    Runs inside the caller's transaction, which also holds the queued logout tokens.
     """
     if not sessions:
         return
@@ -242,7 +243,7 @@ def _sessions_end(*, sessions: list[IdPSession]) -> None:
     IdPSession.objects.filter(pk__in=session_ids).update(ended_at=now)
     tokens_revoke_for_sessions(session_ids=session_ids)
     _django_sessions_delete(session_keys=[s.session_key for s in sessions if s.session_key])
-    backchannel_logout_schedule(session_ids=session_ids)
+    logout_events_record(session_ids=session_ids)
 
 
 def _django_sessions_delete(*, session_keys: list[str]) -> None:
@@ -255,7 +256,12 @@ def _django_sessions_delete(*, session_keys: list[str]) -> None:
 def idp_session_link_grant(
     *, sid: str | None, application: AbstractApplication, grant: AbstractGrant
 ) -> SessionGrant | None:
-    """Record that a client got an authorization code within the IdP session ``sid``."""
+    """Record that a client got an authorization code within the IdP session ``sid``.
+
+    The client now knows the user (``ClientUser``, with the scopes granted), so it hears of
+    the user's account events (docs/events.md).
+    """
+    client_user_record(application=application, user_id=grant.user_id, scopes=grant.scope)
     if not sid:
         return None
     session = IdPSession.objects.filter(sid=sid, ended_at__isnull=True).first()
@@ -268,6 +274,20 @@ def idp_session_link_grant(
     )
     return SessionGrant.objects.create(
         session=session, grant=grant, code_digest=code_digest(grant.code)
+    )
+
+
+def client_user_record(*, application: AbstractApplication, user_id: int, scopes: str) -> None:
+    """Remember that ``application`` knows the user, with these granted scopes (upsert).
+
+    One statement: INSERT ... ON CONFLICT DO UPDATE (PostgreSQL and SQLite); the last grant's
+    scopes win, since they are what the client's tokens now carry.
+    """
+    ClientUser.objects.bulk_create(
+        [ClientUser(application=application, user_id=user_id, scopes=scopes)],
+        update_conflicts=True,
+        unique_fields=["application", "user"],
+        update_fields=["scopes", "updated"],
     )
 
 

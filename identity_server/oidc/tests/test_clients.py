@@ -146,6 +146,8 @@ def test_seed_demo_is_idempotent(monkeypatch, settings):
     assert shop.redirect_uris == "http://localhost:8001/oidc/callback/"
     assert shop.post_logout_redirect_uris == "http://localhost:8001/"
     assert shop.options.backchannel_logout_uri == "http://localhost:8001/oidc/backchannel-logout/"
+    assert shop.options.events_uri == "http://localhost:8001/oidc/events/"
+    assert shop.options.service_scopes == "users:sync"
     assert "Skipped Shop B" in out.getvalue()
     assert AuditEvent.objects.filter(kind__startswith="client_").count() == 1
 
@@ -264,7 +266,8 @@ def test_add_with_a_service_scope_lists_it():
 
 def test_add_refuses_an_unknown_service_scope():
     """Only known service scopes: a user scope or a typo is a command error, nothing stored."""
-    with pytest.raises(CommandError, match=r"Unknown service scope: openid \(known: users:read\)"):
+    known = r"\(known: users:read, users:sync\)"
+    with pytest.raises(CommandError, match=rf"Unknown service scope: openid {known}"):
         run(
             "add", "--name", "X", "--redirect-uri", "http://localhost:1/cb",
             "--service-scope", "users:read", "--service-scope", "openid",
@@ -330,3 +333,31 @@ def test_a_public_client_holds_no_service_scopes_whatever_is_stored(db):
     ClientOptions.objects.filter(application=application).update(service_scopes="users:read")
 
     assert client_service_scopes(application=application) == frozenset()
+
+
+def test_events_uri_is_set_listed_and_cleared(shop_a):
+    """--events-uri on add and update, shown by list; --no-events-uri clears it."""
+    added = run(
+        "add", "--name", "Shop C", "--redirect-uri", "http://localhost:8003/oidc/callback/",
+        "--events-uri", "http://localhost:8003/oidc/events/",
+    )  # fmt: skip
+    application, _secret = shop_a
+
+    updated = run("update", application.client_id, "--events-uri", "http://localhost:8001/ev/")
+    listed = {client["client_id"]: client for client in run("list")}
+    cleared = run("update", application.client_id, "--no-events-uri")
+
+    assert listed[added["client_id"]]["events_uri"] == "http://localhost:8003/oidc/events/"
+    assert updated["events_uri"] == "http://localhost:8001/ev/"
+    assert cleared["events_uri"] == ""
+    assert cleared["backchannel_logout_uri"] == "http://localhost:8001/oidc/backchannel-logout/"
+
+
+def test_a_bad_events_uri_is_refused_and_nothing_changes(shop_a):
+    """The events URI is checked like the back-channel logout URI."""
+    application, _secret = shop_a
+
+    with pytest.raises(CommandError, match="events URI"):
+        run("update", application.client_id, "--events-uri", "https://*.example/events")
+
+    assert ClientOptions.objects.get(application=application).events_uri == ""

@@ -29,6 +29,7 @@ def test_discovery_advertises_logout_support():
         "phone",
         "groups",
         "users:read",
+        "users:sync",
     }
 
 

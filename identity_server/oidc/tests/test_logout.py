@@ -1,16 +1,21 @@
 """RP-initiated logout and back-channel logout."""
 
 import json
+import threading
 from unittest import mock
 
 import pytest
-import requests
+from django.db import transaction
 from django.test import Client
 from jwcrypto import jwk, jwt
 from oauth2_provider.settings import oauth2_settings
 
+from events.models import Delivery
+from events.services.worker import DeliveryWorker
+from events.tests.outbox import no_http
 from oidc import constants
 from oidc.models import IdPSession
+from oidc.services.sessions import idp_sessions_end_for_user
 from oidc.tests.flow import code_get, pkce_make, token_exchange
 
 pytestmark = pytest.mark.django_db
@@ -84,22 +89,26 @@ def test_refresh_is_refused_after_the_idp_session_ended(signed_in, shop_a):
     assert response.json()["error"] == "invalid_grant"
 
 
-def test_backchannel_logout_token_is_posted_after_commit(
-    signed_in, user, django_capture_on_commit_callbacks
-):
-    """Each client of the sid gets a signed logout token with sid, sub and the event."""
+def test_backchannel_logout_token_is_queued_then_posted_by_the_worker(signed_in, user):
+    """Sign-out queues a delivery (no HTTP in the request); the worker POSTs a signed logout
+    token with sid, sub and the event."""
     browser, _tokens, application = signed_in
     sid = browser.session["idp_sid"]
 
-    with mock.patch("oidc.services.backchannel.requests.post") as post:
-        post.return_value.status_code = 200
-        with django_capture_on_commit_callbacks(execute=True):
-            browser.post("/account/logout/")
+    with no_http():
+        browser.post("/account/logout/")
+    delivery = Delivery.objects.get()
+    with mock.patch("events.services.delivery.requests.post") as post:
+        post.return_value.__enter__.return_value.status_code = 200
+        DeliveryWorker(stop=threading.Event(), threads=1).run(once=True)
 
+    delivery.refresh_from_db()
+    assert (delivery.kind, delivery.status) == ("logout", "delivered")
+    assert delivery.payload == {"sid": sid}
     post.assert_called_once()
     (uri,), kwargs = post.call_args
     assert uri == "http://localhost:8001/oidc/backchannel-logout/"
-    assert kwargs["timeout"] == 3
+    assert kwargs["timeout"] == 5
     token = kwargs["data"]["logout_token"]
     key = jwk.JWK.from_pem(oauth2_settings.OIDC_RSA_PRIVATE_KEY.encode())
     verified = jwt.JWT(key=key, jwt=token)
@@ -116,35 +125,27 @@ def test_backchannel_logout_token_is_posted_after_commit(
     assert {"iat", "jti"} <= set(claims)
 
 
-def test_backchannel_logout_failure_does_not_block_sign_out(
-    signed_in, django_capture_on_commit_callbacks
-):
-    """A shop that is down is logged and skipped; the user is still signed out."""
-    browser, _tokens, _application = signed_in
+def test_a_rolled_back_sign_out_queues_nothing(signed_in, user):
+    """The outbox row is written in the transaction of the change: a rollback leaves none."""
+    session = IdPSession.objects.get(user=user)
 
-    with (
-        mock.patch(
-            "oidc.services.backchannel.requests.post", side_effect=requests.ConnectionError("down")
-        ),
-        django_capture_on_commit_callbacks(execute=True),
-    ):
-        response = browser.post("/account/logout/")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        idp_sessions_end_for_user(user=user)
+        assert Delivery.objects.count() == 1
+        raise RuntimeError("the change fails")
 
-    assert response.status_code == 302
-    assert "_auth_user_id" not in browser.session
-    assert not IdPSession.objects.filter(ended_at__isnull=True).exists()
+    assert not Delivery.objects.exists()
+    session.refresh_from_db()
+    assert session.ended_at is None
 
 
-def test_no_logout_token_without_participation(browser, shop_a, django_capture_on_commit_callbacks):
+def test_no_logout_token_without_participation(browser, shop_a):
     """A shop that never took part in the sid is not told."""
 
-    with (
-        mock.patch("oidc.services.backchannel.requests.post") as post,
-        django_capture_on_commit_callbacks(execute=True),
-    ):
+    with no_http() as queued:
         browser.post("/account/logout/")
 
-    post.assert_not_called()
+        assert queued() == []
 
 
 def test_a_repeated_rp_initiated_logout_returns_to_the_shop(signed_in):

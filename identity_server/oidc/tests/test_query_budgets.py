@@ -52,11 +52,12 @@ def test_password_sign_in(user, django_assert_num_queries) -> None:
 
 
 def test_silent_authorize_at_a_second_shop(browser, shop_a, shop_b, django_assert_num_queries):
-    """``prompt=none`` at shop B for a browser signed in at shop A: 8 statements.
+    """``prompt=none`` at shop B for a browser signed in at shop A: 9 statements.
 
     The Django session; the IdP session check (timeout middleware); the user; the client
-    (read once, reused by DOT's validator and the view); the code's INSERT; the IdP session
-    by sid; the client's link to it (one INSERT that ignores a duplicate); the code's link.
+    (read once, reused by DOT's validator and the view); the code's INSERT; the client's
+    knowledge of the user, for account events (one upsert); the IdP session by sid; the
+    client's link to it (one INSERT that ignores a duplicate); the code's link.
     """
     application_a, _secret = shop_a
     code_get(browser, application_a.client_id, pkce_make())
@@ -65,7 +66,7 @@ def test_silent_authorize_at_a_second_shop(browser, shop_a, shop_b, django_asser
         application_b.client_id, pkce_make(), redirect_uri=SHOP_B_CALLBACK, prompt="none"
     )
 
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         response = browser.get("/o/authorize/", params)
 
     assert response.status_code == 302

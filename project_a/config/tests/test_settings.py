@@ -58,6 +58,7 @@ def test_shop_a_configures_what_it_relies_on_from_sso_client() -> None:
         "SUPERUSER_GROUPS": ["shop-admins"],
         "ACCOUNT_URL": "http://localhost:8000/account/profile/",
         "BASE_TEMPLATE": "shop/base.html",
+        "SESSION_RECHECK_SECONDS": 300,
     }
 
 

@@ -14,6 +14,9 @@ from oidc.services.clients import client_register, client_rotate_secret, client_
 
 Application = get_application_model()
 
+EVENTS_URI_HELP = (
+    "RFC 8935: where Security Event Tokens about the client's users are POSTed (docs/events.md)."
+)
 SERVICE_SCOPE_HELP = (
     "A service scope the client may obtain for itself with the client credentials grant "
     f"(known: {', '.join(sorted(constants.SERVICE_SCOPES))}). Repeatable; confidential "
@@ -36,6 +39,7 @@ class Command(BaseCommand):
             "--post-logout-redirect-uri", action="append", default=[], dest="post_logout_uris"
         )
         add.add_argument("--backchannel-logout-uri", default="")
+        add.add_argument("--events-uri", default="", help=EVENTS_URI_HELP)
         add.add_argument("--first-party", action="store_true", help="Skip the consent screen.")
         add.add_argument("--public", action="store_true", help="No secret (PKCE only).")
         add.add_argument(
@@ -66,6 +70,11 @@ class Command(BaseCommand):
         update.add_argument("--redirect-uri", action="append", dest="redirect_uris")
         update.add_argument("--post-logout-redirect-uri", action="append", dest="post_logout_uris")
         update.add_argument("--backchannel-logout-uri")
+        events = update.add_mutually_exclusive_group()
+        events.add_argument("--events-uri", help=EVENTS_URI_HELP + " Empty clears it.")
+        events.add_argument(
+            "--no-events-uri", action="store_true", help="Send this client no more events."
+        )
         update.add_argument(
             "--allowed-origin",
             action="append",
@@ -105,6 +114,7 @@ class Command(BaseCommand):
             redirect_uris=options["redirect_uris"],
             post_logout_redirect_uris=options["post_logout_uris"],
             backchannel_logout_uri=options["backchannel_logout_uri"],
+            events_uri=options["events_uri"],
             first_party=options["first_party"],
             public=options["public"],
             allowed_origins=options["allowed_origins"],
@@ -121,12 +131,14 @@ class Command(BaseCommand):
         """Change the given fields of a client and print it."""
         origins = [] if options["no_allowed_origins"] else options["allowed_origins"]
         service_scopes = [] if options["no_service_scopes"] else options["service_scopes"]
+        events_uri = "" if options["no_events_uri"] else options["events_uri"]
         application = client_update(
             client_id=options["client_id"],
             name=options["name"],
             redirect_uris=options["redirect_uris"],
             post_logout_redirect_uris=options["post_logout_uris"],
             backchannel_logout_uri=options["backchannel_logout_uri"],
+            events_uri=events_uri,
             allowed_origins=origins,
             can_introspect=options["introspect"],
             service_scopes=service_scopes,
@@ -155,6 +167,7 @@ def _describe(app) -> dict[str, Any]:
         "redirect_uris": app.redirect_uris.split(),
         "post_logout_redirect_uris": app.post_logout_redirect_uris.split(),
         "backchannel_logout_uri": getattr(options, "backchannel_logout_uri", ""),
+        "events_uri": getattr(options, "events_uri", ""),
         "allowed_origins": app.allowed_origins.split(),
         "introspect": getattr(options, "can_introspect", False),
         "service_scopes": options.service_scopes.split() if options else [],

@@ -1,4 +1,4 @@
-"""Delete expired tokens, codes, old ended IdP sessions and expired Django sessions."""
+"""Delete expired tokens, codes, old ended IdP sessions, expired Django sessions, old events."""
 
 from typing import Any
 
@@ -17,7 +17,8 @@ class Command(BaseCommand):
 
     help = (
         "Delete expired access, refresh and ID tokens, expired authorization codes, ended IdP "
-        "sessions past IDP_SESSION_RETENTION_SECONDS and expired Django sessions, in batches."
+        "sessions past IDP_SESSION_RETENTION_SECONDS, expired Django sessions, and delivered "
+        "or cancelled event deliveries past EVENTS_KEEP_DAYS, in batches."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -17,6 +17,7 @@ from django.db import transaction
 
 from audit.models import AuditEvent
 from audit.services import audit_event_record
+from oidc.constants import SCOPE_USERS_SYNC
 from oidc.services.clients import client_ensure
 
 User = get_user_model()
@@ -105,7 +106,10 @@ class Command(BaseCommand):
                 redirect_uris=[f"{url}/oidc/callback/"],
                 post_logout_redirect_uris=[f"{url}/"],
                 backchannel_logout_uri=f"{url}/oidc/backchannel-logout/",
+                events_uri=f"{url}/oidc/events/",
                 first_party=True,
+                # The reconcile API (sso_sync), besides what an admin granted.
+                service_scopes=[SCOPE_USERS_SYNC],
             )
         except ValidationError as error:
             raise CommandError(f"{name}: {'; '.join(error.messages)}") from None

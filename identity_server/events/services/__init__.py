@@ -1,0 +1,1 @@
+"""Services of the events app: the outbox (writes), SET signing, delivery, the worker."""

@@ -1,0 +1,74 @@
+"""The request id sso_client forwards to the provider (transport.RequestIdMiddleware)."""
+
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+from django.http import HttpRequest, HttpResponse
+from django.test import RequestFactory
+
+from sso_client.transport import RequestIdMiddleware, provider_headers
+from tests.conftest import FakeIdP, callback_query
+
+MIDDLEWARE = "sso_client.transport.RequestIdMiddleware"
+
+
+@pytest.fixture
+def seen_ids(idp: FakeIdP, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str | None]]:
+    """(path, X-Request-ID) of every call the fake provider answers."""
+    seen: list[tuple[str, str | None]] = []
+    handle = idp.handle
+
+    def recording_handle(request: Any, timeout: Any) -> Any:
+        seen.append((urlparse(request.url).path, request.headers.get("X-Request-ID")))
+        return handle(request, timeout)
+
+    monkeypatch.setattr(idp, "handle", recording_handle)
+    return seen
+
+
+def _headers_inside(request_id: str | None) -> dict[str, str]:
+    """Return provider_headers() as a view behind the middleware sees them."""
+    headers: dict[str, str] = {}
+
+    def view(request: HttpRequest) -> HttpResponse:
+        headers.update(provider_headers({"Accept": "application/json"}))
+        return HttpResponse()
+
+    extra = {} if request_id is None else {"HTTP_X_REQUEST_ID": request_id}
+    RequestIdMiddleware(view)(RequestFactory().get("/", **extra))
+    return headers
+
+
+def test_the_current_request_id_is_added_to_the_provider_headers() -> None:
+    assert _headers_inside("shop-a-42") == {
+        "Accept": "application/json",
+        "X-Request-ID": "shop-a-42",
+    }
+
+
+@pytest.mark.parametrize("request_id", [None, "", "with space", "x" * 129, "a\r\nX-Evil: 1"])
+def test_a_missing_or_malformed_request_id_is_not_forwarded(request_id: str | None) -> None:
+    assert _headers_inside(request_id) == {"Accept": "application/json"}
+
+
+def test_outside_a_request_no_request_id_is_sent() -> None:
+    """A management command's calls (sso_sync...) carry none; the last request's id is gone."""
+    _headers_inside("shop-a-42")
+    assert provider_headers() == {}
+
+
+def test_discovery_and_jwks_calls_carry_the_request_id_of_the_sign_in(
+    settings, client, idp: FakeIdP, seen_ids, db
+) -> None:
+    """The shop's request id reaches the provider, whose logs then show the same id."""
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, MIDDLEWARE]
+    client.defaults["HTTP_X_REQUEST_ID"] = "sign-in-7"
+
+    response = client.get("/oidc/callback/", callback_query(client, idp))
+
+    assert response.status_code == 302
+    by_path = dict(seen_ids)
+    assert by_path["/o/.well-known/openid-configuration"] == "sign-in-7"
+    assert by_path["/o/.well-known/jwks.json"] == "sign-in-7"
+    assert by_path["/o/token/"] == "sign-in-7", "the code exchange carries it too"

@@ -1,0 +1,125 @@
+import json
+
+import pytest
+from django.conf import settings
+from django.db import OperationalError
+from django.test import RequestFactory
+from prometheus_client import Counter
+from prometheus_client.parser import text_string_to_metric_families
+
+from stack_settings.metrics import (
+    CountsCollector,
+    metrics_access_allowed,
+    metrics_db_engine,
+    metrics_registry,
+    metrics_view,
+)
+
+if not settings.configured:
+    settings.configure()
+
+probe = Counter("stack_test_probe_total", "A counter of this test module.", ["kind"])
+
+
+def _request(remote_addr: str = "127.0.0.1", **headers):
+    return RequestFactory().get("/metrics", REMOTE_ADDR=remote_addr, **headers)
+
+
+@pytest.mark.parametrize(
+    "address", ["127.0.0.1", "::1", "10.1.2.3", "172.18.0.5", "192.168.1.9", "::ffff:127.0.0.1"]
+)
+def test_the_internal_network_may_read_the_metrics(address: str) -> None:
+    assert metrics_access_allowed(_request(address), token="") is True
+
+
+@pytest.mark.parametrize("address", ["8.8.8.8", "2001:4860::8888", "", "not-an-ip"])
+def test_public_addresses_may_not(address: str) -> None:
+    assert metrics_access_allowed(_request(address), token="") is False
+
+
+@pytest.mark.parametrize("header", ["HTTP_X_FORWARDED_FOR", "HTTP_FORWARDED", "HTTP_X_REAL_IP"])
+def test_a_request_through_a_proxy_may_not_even_from_a_private_address(header: str) -> None:
+    """Behind nginx every request comes from nginx's private address: the proxy gives it away."""
+    request = _request("172.18.0.2", **{header: "93.184.215.14"})
+    assert metrics_access_allowed(request, token="") is False
+
+
+def test_the_metrics_token_opens_them_from_anywhere() -> None:
+    request = _request("93.184.215.14", HTTP_AUTHORIZATION="Bearer s3cret-token")
+    assert metrics_access_allowed(request, token="s3cret-token") is True
+
+
+@pytest.mark.parametrize("authorization", ["Bearer wrong", "Bearer ", "Basic s3cret-token"])
+def test_a_wrong_token_is_refused(authorization: str) -> None:
+    request = _request("93.184.215.14", HTTP_AUTHORIZATION=authorization)
+    assert metrics_access_allowed(request, token="s3cret-token") is False
+
+
+def test_a_token_is_refused_while_none_is_configured() -> None:
+    """An empty METRICS_TOKEN never matches an empty bearer."""
+    request = _request("93.184.215.14", HTTP_AUTHORIZATION="Bearer ")
+    assert metrics_access_allowed(request, token="") is False
+
+
+def test_the_view_answers_403_json_from_outside() -> None:
+    response = metrics_view(_request("93.184.215.14"))
+
+    assert response.status_code == 403
+    assert json.loads(response.content)["error"] == "forbidden"
+    assert response["Cache-Control"] == "no-store"
+    assert b"stack_test_probe_total" not in response.content
+
+
+def _samples(content: bytes) -> dict[tuple[str, tuple], float]:
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(content.decode())
+        for sample in family.samples
+    }
+
+
+def test_the_view_lists_the_process_counters_and_the_collectors(monkeypatch) -> None:
+    """Without PROMETHEUS_MULTIPROC_DIR (runserver, tests): this process's registry."""
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    probe.labels(kind="a").inc()
+    links = CountsCollector("stack_test_rows", "Rows.", label="status", counts=lambda: {"x": 3})
+
+    response = metrics_view(_request(), collectors=[links])
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/plain")
+    samples = _samples(response.content)
+    assert samples[("stack_test_probe_total", (("kind", "a"),))] >= 1
+    assert samples[("stack_test_rows", (("status", "x"),))] == 3
+
+
+def test_a_collector_whose_database_fails_is_left_out_of_the_scrape() -> None:
+    def counts() -> dict[str, int]:
+        raise OperationalError("the database is down")
+
+    broken = CountsCollector("stack_test_broken", "Rows.", label="status", counts=counts)
+
+    assert list(broken.collect()) == []
+
+
+def test_multiprocess_mode_adds_up_the_files_of_every_worker(tmp_path, monkeypatch) -> None:
+    """With PROMETHEUS_MULTIPROC_DIR the scrape reads the workers' files, not this process."""
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+
+    probe.labels(kind="b").inc()
+
+    names = {family.name for family in metrics_registry().collect()}
+
+    assert "stack_test_probe" not in names
+
+
+@pytest.mark.parametrize(
+    ("engine", "expected"),
+    [
+        ("django.db.backends.sqlite3", "django_prometheus.db.backends.sqlite3"),
+        ("django.db.backends.postgresql", "django_prometheus.db.backends.postgresql"),
+        ("django.db.backends.oracle", "django.db.backends.oracle"),
+    ],
+)
+def test_metrics_db_engine_wraps_the_engines_of_the_stack(engine: str, expected: str) -> None:
+    assert metrics_db_engine(engine) == expected

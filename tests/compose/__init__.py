@@ -1,0 +1,1 @@
+"""Smoke tests over the running compose stacks (make test-compose)."""
