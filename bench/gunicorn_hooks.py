@@ -1,7 +1,8 @@
 """A gunicorn config file for the bench: counts each worker's SQL statements and DB connections.
 
-The bench passes it through GUNICORN_CMD_ARGS, so the servers run exactly as
-scripts/entrypoint.sh serve starts them, plus this. Each worker owns a 16-byte file under
+The bench names it in GUNICORN_CONFIG, which scripts/entrypoint.sh serve reads instead of
+scripts/gunicorn_conf.py; it takes that file's settings (logging, the metrics' child_exit), so
+the servers run exactly as deployed, plus this. Each worker owns a 16-byte file under
 $BENCH_COUNTER_DIR, <project>-<pid>.bin, mapped in memory: two little-endian counters
 (cursor executions, new connections) that the driver reads and sums at any time.
 """
@@ -10,11 +11,17 @@ from __future__ import annotations
 
 import mmap
 import os
+import runpy
 import struct
 import threading
 from pathlib import Path
 
 COUNTERS = struct.Struct("<QQ")
+
+# The settings every server runs with: the same logging and metrics hooks as deployed.
+_deployed = runpy.run_path(str(Path(__file__).resolve().parents[1] / "scripts/gunicorn_conf.py"))
+logconfig_dict = _deployed["logconfig_dict"]
+child_exit = _deployed["child_exit"]
 
 
 def post_fork(server: object, worker: object) -> None:

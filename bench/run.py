@@ -190,7 +190,7 @@ def stack_configure(stack: Stack, counter_dir: Path) -> None:
     """
     stack.env.pop("DEBUG", None)
     stack.env.update(
-        GUNICORN_CMD_ARGS=f"--config {REPO / 'bench' / 'gunicorn_hooks.py'}",
+        GUNICORN_CONFIG=str(REPO / "bench" / "gunicorn_hooks.py"),
         BENCH_COUNTER_DIR=str(counter_dir),
     )
     # The shops share state through a cache too when Redis answers, one Redis database each.

@@ -47,8 +47,9 @@ case $step in
     # (docs/operations.md, "Metrics").
     export PROMETHEUS_MULTIPROC_DIR="$VAR_DIR/prometheus/${project}_${HOSTNAME:-local}_$PORT"
     rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
-    # Logging and the child_exit hook of the metrics: scripts/gunicorn_conf.py.
-    exec "$python" -m gunicorn config.wsgi --config "$repo/scripts/gunicorn_conf.py" \
+    # Logging and the child_exit hook of the metrics: scripts/gunicorn_conf.py (GUNICORN_CONFIG
+    # names another that builds on it: the bench's SQL counters).
+    exec "$python" -m gunicorn config.wsgi --config "${GUNICORN_CONFIG:-$repo/scripts/gunicorn_conf.py}" \
       --bind "${BIND:-127.0.0.1}:$PORT" --workers "${WEB_WORKERS:-2}" --threads "${WEB_THREADS:-8}" \
       --timeout 30 --graceful-timeout 5 --no-control-socket "$@" ;;
   manage) exec "$python" manage.py "$@" ;;
