@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 
 import pytest
+from support.customers import Customer, customer_create_code, customer_new
 from support.stack import REPO, PostgresDatabases, Stack, stack_create
 from support.web import WebClient
 
@@ -32,35 +31,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             databases.drop_all()
 
 
-@dataclass(frozen=True)
-class Customer:
-    email: str
-    password: str
-    given_name: str
-    family_name: str
-
-    @property
-    def full_name(self) -> str:
-        return f"{self.given_name} {self.family_name}"
-
-
 @pytest.fixture
 def make_customer(stack: Stack) -> Callable[..., Customer]:
     """Create a customer account at the identity server (as an admin would) and return it."""
 
     def make(given_name: str = "Grace", family_name: str = "Hopper") -> Customer:
-        customer = Customer(
-            email=f"{given_name.lower()}.{secrets.token_hex(4)}@example.com",
-            password=secrets.token_urlsafe(12),
-            given_name=given_name,
-            family_name=family_name,
-        )
-        stack.shell(
-            "identity_server",
-            "from accounts.models import User; "
-            f"User.objects.create_user(email={customer.email!r}, password={customer.password!r}, "
-            f"given_name={given_name!r}, family_name={family_name!r}, email_verified=True)",
-        )
+        customer = customer_new(given_name, family_name)
+        stack.shell("identity_server", customer_create_code(customer))
         return customer
 
     return make
