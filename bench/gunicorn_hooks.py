@@ -22,6 +22,7 @@ COUNTERS = struct.Struct("<QQ")
 _deployed = runpy.run_path(str(Path(__file__).resolve().parents[1] / "scripts/gunicorn_conf.py"))
 logconfig_dict = _deployed["logconfig_dict"]
 child_exit = _deployed["child_exit"]
+logger_class = _deployed["logger_class"]
 
 
 def post_fork(server: object, worker: object) -> None:

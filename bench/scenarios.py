@@ -21,7 +21,7 @@ from support.oauth import (
     token_request,
 )
 from support.stack import Stack
-from support.web import WebClient, sign_in_at_idp, sign_in_at_shop
+from support.web import WebClient, sign_in_at_idp, sign_in_at_shop, stop_at_shop_callback
 
 from bench.data import email_of
 
@@ -68,7 +68,7 @@ class Scenarios:
         self._local = threading.local()
 
     def _session(self) -> requests.Session:
-        # One keep-alive connection per driver thread, as a shop's HTTP client would hold.
+        # One keep-alive connection per driver thread, as sso_client holds one per shop thread.
         if not hasattr(self._local, "session"):
             self._local.session = requests.Session()
         return self._local.session
@@ -95,20 +95,28 @@ class Scenarios:
             ),
             Scenario(
                 "silent sign-in at the second shop",
-                "signed in at shop A: shop B login, authorize without a prompt, callback",
+                "signed in at shop A: shop B login, authorize without a prompt, callback, "
+                "shop B's catalog page",
                 lambda n: [self.signed_in_at_shop_a() for _ in range(n)],
                 self.silent_sign_in,
             ),
             Scenario(
+                "silent sign-in, to the callback's redirect",
+                "the same without the catalog page: shop B login, authorize, callback (its "
+                "redirect not followed)",
+                lambda n: [self.signed_in_at_shop_a() for _ in range(n)],
+                self.silent_sign_in_callback,
+            ),
+            Scenario(
                 "code exchange",
-                "POST /o/token/ authorization_code with PKCE, shop A's credentials",
+                "POST /o/token/ authorization_code with PKCE, shop A's credentials, kept-alive",
                 self._codes,
                 self.code_exchange,
                 weight=SINGLE_REQUEST_WEIGHT,
             ),
             Scenario(
                 "refresh grant",
-                "POST /o/token/ refresh_token (rotated), shop A's credentials",
+                "POST /o/token/ refresh_token (rotated), shop A's credentials, kept-alive",
                 self._refresh_tokens,
                 self.refresh,
                 weight=SINGLE_REQUEST_WEIGHT,
@@ -169,12 +177,21 @@ class Scenarios:
         )
         self._at_shop(response, "shop_b")
 
+    def silent_sign_in_callback(self, client: WebClient) -> None:
+        callback = stop_at_shop_callback(client, self.stack.shop_b)
+        response = client.get(callback, allow_redirects=False)
+        expect(
+            response.status_code == 302 and response.headers["Location"] == "/",
+            f"the callback answered {response.status_code} to {response.headers.get('Location')}",
+        )
+        expect(bool(client.cookie("shop_b_sessionid")), "no session at shop B")
+
     def code_exchange(self, state: tuple[str, str]) -> None:
-        response = token_request(self.stack, *state)
+        response = token_request(self.stack, *state, http=self._session())
         expect(response.status_code == 200, f"token endpoint: {response.status_code}")
 
     def refresh(self, refresh_token: str) -> None:
-        response = refresh_request(self.stack, refresh_token)
+        response = refresh_request(self.stack, refresh_token, http=self._session())
         expect(response.status_code == 200, f"refresh: {response.status_code}")
 
     def client_credentials(self, state: object) -> None:

@@ -40,8 +40,8 @@ case $step in
     if [ -z "${SEED_DEMO_USERS+set}" ] && [ -f "$VAR_DIR/dev.env" ]; then export SEED_DEMO_USERS=1; fi
     "$python" manage.py seed_demo ;;
   serve)
-    # At most 2 glibc malloc arenas, not one per thread each keeping argon2id's 19 MiB (docs/performance.md).
-    export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}
+    # One glibc malloc arena, not one per thread each keeping argon2id's 19 MiB (docs/performance.md).
+    export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-1}
     # The workers' metric files (prometheus_client's multiprocess mode): one folder per
     # server, emptied at start, so that a scrape adds up every worker of this server only
     # (docs/operations.md, "Metrics").

@@ -11,6 +11,7 @@ live gauges go (prometheus_client's multiprocess mode).
 import os
 
 import environ
+from gunicorn.glogging import Logger
 from prometheus_client import multiprocess
 
 from stack_settings.observability import log_format, logging_config
@@ -29,6 +30,20 @@ _config["loggers"] |= {
     "gunicorn.access": {"handlers": [], "propagate": True, "level": "WARNING"},
 }
 logconfig_dict = _config
+
+
+class ProjectLogger(Logger):
+    """gunicorn's logger without its access line, which the project's request line replaces.
+
+    With ``logconfig_dict`` set gunicorn builds every access line (its atoms, a formatted
+    string), then the WARNING level above drops it: work on every request for nothing.
+    """
+
+    def _compute_access_log_enabled(self) -> bool:
+        return False
+
+
+logger_class = ProjectLogger
 
 
 def child_exit(server, worker) -> None:

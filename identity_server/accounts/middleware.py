@@ -12,12 +12,9 @@ from oidc import constants
 from oidc.services.sessions import (
     END_REASON_ENDED,
     LAST_SEEN_WRITE_SECONDS,
+    SESSION_SEEN_KEY,
     idp_session_check,
 )
-
-# When this browser's IdP session was last recorded as seen (seconds since the epoch): the
-# last_seen write is skipped until LAST_SEEN_WRITE_SECONDS have passed since.
-SESSION_SEEN_KEY = "idp_seen"
 
 EXPIRED_MESSAGE = "Your session expired, please sign in again."
 ENDED_MESSAGE = "You were signed out, please sign in again."

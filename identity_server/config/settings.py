@@ -7,8 +7,10 @@ are for a developer's machine.
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from django.core.exceptions import ImproperlyConfigured
+
 from oidc.keys import signing_keys_load
-from stack_settings import cookie_names, database, mailers, secret_key, templates
+from stack_settings import cache, cookie_names, database, mailers, secret_key, templates
 from stack_settings.metrics import metrics_db_engine
 from stack_settings.observability import log_format, logging_config
 from stack_settings.production import StackEnv, hsts_seconds, proxy_ssl_header
@@ -61,9 +63,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First and last: the request id of every log record, and the time of the whole request.
+    # First: the request id of every log record, and the time of the whole request.
     "stack_settings.observability.RequestIdMiddleware",
-    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # Requests by view and status, and their latency (stack_settings/metrics.py).
+    "stack_settings.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -75,7 +78,6 @@ MIDDLEWARE = [
     "accounts.middleware.IdPSessionTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -134,6 +136,11 @@ AUTH_PASSWORD_VALIDATORS = [
 ARGON2_MEMORY_KIB = env.int("ARGON2_MEMORY_KIB", default=19 * 1024)
 ARGON2_TIME_COST = env.int("ARGON2_TIME_COST", default=2)
 ARGON2_PARALLELISM = 1
+# Hashes one worker process runs at once; more wait (accounts/hashers.py). Each keeps
+# ARGON2_MEMORY_KIB resident, so this bounds a worker's memory (docs/performance.md).
+ARGON2_CONCURRENT_HASHES = env.int("ARGON2_CONCURRENT_HASHES", default=1)
+if ARGON2_CONCURRENT_HASHES < 1:
+    raise ImproperlyConfigured("ARGON2_CONCURRENT_HASHES must be 1 or more.")
 PASSWORD_HASHERS = [
     # The first hasher makes every new hash; Django rehashes older ones at the next sign-in.
     "accounts.hashers.Argon2idPasswordHasher",
@@ -160,10 +167,14 @@ ACCOUNT_MAIL_INTERVAL_SECONDS = env.int("ACCOUNT_MAIL_INTERVAL_SECONDS", default
 # Shared state of every IdP process (sign-in throttle counters, WebAuthn challenges): one
 # CACHE_URL, e.g. redis://127.0.0.1:6379/0. The embedded default is a database table
 # (`manage.py createcachetable`, run by the setup step), shared by the processes of one host.
+# Redis through stack_settings.caches (a client kept per connection pool).
 CACHES = {
-    "default": env.cache_url_config(env.str("CACHE_URL", default="") or "dbcache://idp_cache")
+    "default": cache(
+        env.str("CACHE_URL", default=""),
+        table="idp_cache",
+        key_prefix=env.str("CACHE_KEY_PREFIX", default="idp"),
+    )
 }
-CACHES["default"].setdefault("KEY_PREFIX", env.str("CACHE_KEY_PREFIX", default="idp"))
 
 # The client address: REMOTE_ADDR, unless the request comes from one of these proxies
 # (addresses or networks), whose X-Forwarded-For is then read (config/client_ip.py).
@@ -185,6 +196,9 @@ SIGN_IN_LOCKOUT_SECONDS = env.int("SIGN_IN_LOCKOUT_SECONDS", default=15 * 60)
 IDP_SESSION_IDLE_SECONDS = env.int("IDP_SESSION_IDLE_SECONDS", default=8 * 3600)
 IDP_SESSION_MAX_AGE_SECONDS = env.int("IDP_SESSION_MAX_AGE_SECONDS", default=7 * 24 * 3600)
 SESSION_COOKIE_AGE = IDP_SESSION_MAX_AGE_SECONDS
+# Django's database sessions, a new session's row written once, by the response: the engine
+# the shops use too (sso_client/session_engine.py, docs/performance.md).
+SESSION_ENGINE = "sso_client.session_engine"
 # `manage.py purge_expired` deletes an ended IdP session (and its links to clients) this long
 # after it ended: the account's sessions page and the audit trail may refer to it meanwhile.
 IDP_SESSION_RETENTION_SECONDS = env.int("IDP_SESSION_RETENTION_SECONDS", default=30 * 24 * 3600)

@@ -1,13 +1,16 @@
 """Read-side of the oidc app: claims, IdP sessions, consent, token introspection."""
 
+import functools
 import hashlib
 from collections.abc import Callable, Iterable
 from typing import Any
 from uuid import UUID
 
 from django.conf import settings
+from django.db.models import OuterRef, QuerySet, Subquery
 from oauth2_provider.models import (
     AbstractApplication,
+    AbstractRefreshToken,
     get_access_token_model,
     get_refresh_token_model,
 )
@@ -111,6 +114,54 @@ def idp_session_for_token_family(*, token_family: UUID | None) -> IdPSession | N
         return None
     link = SessionGrant.objects.select_related("session").filter(token_family=token_family).first()
     return link.session if link else None
+
+
+# What a refresh needs from the IdP session of the token's family (is it active; sid,
+# auth_time and amr for the ID token).
+_FAMILY_SESSION_FIELDS = ("id", "sid", "auth_time", "amr", "ended_at")
+
+
+@functools.cache
+def _refresh_tokens_for_rotation() -> QuerySet:
+    """Return the query of ``refresh_token_locked`` but its checksum, built once per process.
+
+    Building it (the joins, the subquery resolved) costs as much Python as running it; each
+    call runs a filtered copy and never evaluates this one. No ORDER BY: matching it against
+    the subquery in the SELECT costs more than picking the row in Python.
+    """
+    links = SessionGrant.objects.filter(token_family=OuterRef("token_family")).order_by("pk")
+    return (
+        RefreshToken.objects.select_for_update(of=("self",))
+        .select_related("access_token", "user", "application")
+        .annotate(family_session_pk=Subquery(links.values("session_id")[:1]))
+    )
+
+
+def refresh_token_locked(*, token: str) -> AbstractRefreshToken | None:
+    """Return the refresh token ``token`` locked, with all its rotation reads, or None.
+
+    Two statements: the row (the unrevoked one of its checksum, else the latest revoked, as
+    DOT's validator picks) with its access token, user, client and the id of the IdP session
+    its family was issued in; then that session, as ``family_session`` (None without one).
+    The session's fields come by primary key rather than as more subqueries of the first
+    statement: each would look the family's link up again (PostgreSQL's CPU per refresh
+    doubled). The lock makes parallel refreshes with one token queue up in the token view's
+    transaction (RFC 9700 §4.14.2): each later one then reads the token revoked.
+    """
+    checksum = hashlib.sha256(token.encode("utf-8")).hexdigest()
+    rows = list(_refresh_tokens_for_rotation().filter(token_checksum=checksum))
+    if not rows:
+        return None
+    # DOT's choice among the rows of a checksum: the unrevoked one, else the latest revoked.
+    live = [row for row in rows if row.revoked is None]
+    refresh_token = live[0] if live else max(rows, key=lambda row: row.revoked)
+    session_pk = refresh_token.family_session_pk
+    refresh_token.family_session = (
+        IdPSession.objects.only(*_FAMILY_SESSION_FIELDS).filter(pk=session_pk).first()
+        if session_pk is not None
+        else None
+    )
+    return refresh_token
 
 
 def consents_of(*, user) -> list[Consent]:

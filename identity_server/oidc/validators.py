@@ -1,17 +1,26 @@
 """The oauthlib request validator: our claims, the IdP session, and stricter token rules."""
 
+import functools
 import hashlib
+import json
 import re
 from collections import OrderedDict
+from datetime import timedelta
 from typing import Any
 
+from django.db import router, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from jwcrypto import jwt
 from oauth2_provider.models import (
+    AbstractApplication,
     get_access_token_model,
     get_grant_model,
     get_id_token_model,
     get_refresh_token_model,
 )
 from oauth2_provider.oauth2_validators import OAuth2Validator
+from oauth2_provider.settings import oauth2_settings
 from oauthlib.oauth2.rfc6749 import errors
 
 from oidc import constants
@@ -20,10 +29,17 @@ from oidc.selectors import (
     claims_supported,
     client_service_scopes,
     idp_session_for_token_family,
+    refresh_token_locked,
     user_claims,
 )
-from oidc.services.sessions import idp_session_link_grant, idp_session_link_token_family
-from oidc.services.tokens import tokens_revoke_for_replayed_code
+from oidc.services.rotation import (
+    refresh_token_is_live,
+    refresh_token_replayed,
+    refresh_token_retire,
+    rotation_is_set_based,
+)
+from oidc.services.sessions import idp_session_link_grant
+from oidc.services.tokens import authorization_code_consume, tokens_revoke_for_replayed_code
 
 AccessToken = get_access_token_model()
 Grant = get_grant_model()
@@ -34,6 +50,14 @@ RefreshToken = get_refresh_token_model()
 # request under this name. oauthlib's Request answers every body parameter as an attribute,
 # so it is read from the instance's own attributes (``vars``), where no parameter can put it.
 _GRANT_ATTR = "idp_grant"
+# The refresh token of a refresh request as (presented value, locked row or None), read once.
+_REFRESH_ATTR = "idp_refresh_token"
+# The refresh token validated for the set-based rotation (``oidc.services.rotation``).
+_ROTATING_ATTR = "idp_rotating_refresh_token"
+# Set when the token to rotate was found rotated meanwhile: the request is a replay.
+_REPLAYED_ATTR = "idp_refresh_token_replayed"
+# The family of the first refresh token minted from a code, recorded when the code goes.
+_FAMILY_ATTR = "idp_token_family"
 
 
 def _uri_allowed(check, uri: str) -> bool:
@@ -51,7 +75,7 @@ class IdPValidator(OAuth2Validator):
     found through the authorization code (``validate_code``) or the refresh token family
     (``validate_refresh_token``) and kept on the oauthlib request as ``idp_session``.
 
-    The token endpoint runs in one transaction (``oidc.views.endpoints.TokenView``), so the
+    The token endpoint runs in one transaction (``oidc.views.token.TokenView``), so the
     row locks taken here make parallel requests with one code or one refresh token queue up:
     the first wins, the others find the code gone or the token rotated.
     """
@@ -82,12 +106,59 @@ class IdPValidator(OAuth2Validator):
             )
         return claims, expiration_time
 
+    def finalize_id_token(self, id_token, token, token_handler, request) -> str:
+        """Sign the ID token as DOT does, without storing it.
+
+        DOT keeps a row per ID token (in a savepoint of its own) for two readers, neither
+        of which runs here: its RP-initiated logout looks ``id_token_hint`` up among them
+        (``LogoutView`` checks the hint's signature instead), and its ID-token-as-bearer
+        check (``validate_jwt_bearer_token`` refuses those). Nothing else reads them, so an
+        INSERT per token response is saved.
+        """
+        claims, _expiration_time = self.get_id_token_dictionary(token, token_handler, request)
+        id_token.update(**claims)
+        # oauthlib bug #746, as DOT works around it.
+        if "nonce" not in id_token and request.nonce:
+            id_token["nonce"] = request.nonce
+        header = {"typ": "JWT", "alg": request.client.algorithm}
+        key = request.client.jwk_key
+        if request.client.algorithm == AbstractApplication.RS256_ALGORITHM:
+            header["kid"] = key.thumbprint()
+        jwt_token = jwt.JWT(
+            header=json.dumps(header, default=str), claims=json.dumps(id_token, default=str)
+        )
+        jwt_token.make_signed_token(key)
+        return jwt_token.serialize()
+
+    def save_bearer_token(self, token, request, *args, **kwargs):
+        """Store the tokens in the token view's transaction, without DOT's savepoint."""
+        with transaction.atomic(using=router.db_for_write(AccessToken), savepoint=False):
+            self._save_bearer_token(token, request, *args, **kwargs)
+        if vars(request).get(_REPLAYED_ATTR):
+            # Raised out here: through the atomic block it would roll back the revocation.
+            raise errors.InvalidGrantError(request=request)
+
     def _authenticate_basic_auth(self, request) -> bool:
         """DOT's Basic authentication; credentials that are not even ASCII simply fail."""
         try:
             return super()._authenticate_basic_auth(request)
         except ValueError:
             return False
+
+    def _load_application(self, client_id, request):
+        """Take the client joined to the code or refresh token read first, else DOT's lookup.
+
+        The token request's code (``get_authorization_code_scopes``) or refresh token is read
+        with its client before the client authenticates; DOT then reuses ``request.client``
+        when its ``client_id`` is the one presented, and authenticates it as usual.
+        """
+        if request.client is None:
+            row = _request_grant(request, code=getattr(request, "code", None))
+            if row is None and request.grant_type == constants.GRANT_REFRESH_TOKEN:
+                row = _refresh_token_read(request, token=request.refresh_token)
+            if row is not None and row.application.client_id == client_id:
+                request.client = row.application
+        return super()._load_application(client_id, request)
 
     def _check_secret(self, provided_secret, stored_secret) -> bool:
         """Refuse secret authentication for a client that has no secret (a public client).
@@ -140,7 +211,8 @@ class IdPValidator(OAuth2Validator):
         oauthlib asks for the scopes first (to pick the OpenID grant), before the client is
         authenticated; ``validate_code`` then checks that the code belongs to that client.
         DOT reads the Grant again for the scopes, the nonce, the PKCE challenge, the
-        redirect URI, the resource indicators and its deletion: six more queries.
+        redirect URI, the resource indicators and its deletion: six more queries. The client
+        comes with it, for ``_load_application``.
         """
         grant = _grant_locked(code=code)
         vars(request)[_GRANT_ATTR] = grant
@@ -202,11 +274,14 @@ class IdPValidator(OAuth2Validator):
     def invalidate_authorization_code(self, client_id, code, request, *args, **kwargs) -> None:
         """Delete the code read by ``validate_code`` (DOT selects it again to delete it)."""
         grant = _request_grant(request, code=code)
-        if grant is None:
+        link = vars(request).get("session_grant")
+        if grant is None or link is None:
             super().invalidate_authorization_code(client_id, code, request, *args, **kwargs)
             return
         # The row is locked since validate_code: it is there to delete.
-        grant.delete()
+        authorization_code_consume(
+            grant=grant, link=link, token_family=vars(request).get(_FAMILY_ATTR)
+        )
 
     def _check_and_set_request_resource(self, request) -> None:
         """RFC 8707 resource indicators, with the code's Grant as read by ``validate_code``.
@@ -243,19 +318,14 @@ class IdPValidator(OAuth2Validator):
             request.resource = granted
 
     def _create_access_token(self, expires, request, token, source_refresh_token=None):
-        """Store the access token with the ID token ``finalize_id_token`` just saved.
+        """Store the access token; no ID token row to link it to (``finalize_id_token``).
 
-        DOT verifies the new ID token's signature and reads the client and the IDToken row
-        back to link them; the row is already on the request.
+        DOT verifies the new ID token's signature again and looks its row up to link them.
         """
-        id_token = vars(request).get("id_token")
-        if not token.get("id_token") or not isinstance(id_token, IDToken):
-            return super()._create_access_token(expires, request, token, source_refresh_token)
         access_token = AccessToken(
             user=request.user,
             scope=token["scope"],
             expires=expires,
-            id_token=id_token,
             application=request.client,
             source_refresh_token=source_refresh_token,
             resource=getattr(request, "resource", []),  # RFC 8707
@@ -267,7 +337,44 @@ class IdPValidator(OAuth2Validator):
     # Token endpoint: refresh token
 
     def validate_refresh_token(self, refresh_token, client, request, *args, **kwargs) -> bool:
-        """Lock the refresh token, then refuse it once its IdP session or user is gone."""
+        """Apply DOT's rules to the locked token; refuse it once its IdP session or user is gone.
+
+        DOT's rules: the unrevoked row of the checksum is preferred; a revoked token revokes
+        its family (reuse protection) and is refused; an orphan (no access token) is refused,
+        and so is a token ``REFRESH_TOKEN_EXPIRE_SECONDS`` after its access token expired; the
+        token must belong to the authenticated client.
+        """
+        if not rotation_is_set_based():
+            return self._validate_refresh_token_by_dot(refresh_token, client, request)
+        rt = _refresh_token_read(request, token=refresh_token)
+        if rt is None:
+            return False
+        if rt.revoked is not None:
+            # RFC 9700 §4.14.2: a rotated (or revoked) token presented again.
+            refresh_token_replayed(refresh_token=rt)
+            return False
+        if not refresh_token_is_live(refresh_token=rt):
+            return False
+        request.user = rt.user
+        # The raw token presented: the stored column is blank (hashed at rest).
+        request.refresh_token = refresh_token
+        # DOT's get_original_scopes and resource checks read it from here.
+        request.refresh_token_instance = rt
+        if rt.application_id != client.pk:
+            return False
+        session = rt.family_session
+        if session is None or not session.is_active or not rt.user.is_active:
+            # The user signed out or was deactivated since the token was issued.
+            return False
+        request.idp_session = session
+        vars(request)[_ROTATING_ATTR] = rt
+        return True
+
+    def _validate_refresh_token_by_dot(self, refresh_token, client, request) -> bool:
+        """Lock the refresh token, let DOT validate it, then check its IdP session and user.
+
+        With a grace period configured DOT's rotation runs, and so does its validation.
+        """
         checksum = hashlib.sha256(refresh_token.encode("utf-8")).hexdigest()
         # RFC 9700 §4.14.2: one rotation per token. The lock makes parallel refreshes queue;
         # each later one then sees the token already rotated (a replay, revoking the family).
@@ -276,7 +383,7 @@ class IdPValidator(OAuth2Validator):
             .filter(token_checksum=checksum)
             .values_list("pk", flat=True)
         )
-        if not super().validate_refresh_token(refresh_token, client, request, *args, **kwargs):
+        if not super().validate_refresh_token(refresh_token, client, request):
             return False
         rt = request.refresh_token_instance
         session = idp_session_for_token_family(token_family=rt.token_family)
@@ -285,14 +392,47 @@ class IdPValidator(OAuth2Validator):
         request.idp_session = session
         return True
 
+    def _save_bearer_token(self, token, request, *args, **kwargs):
+        """Rotate a refresh token validated for it set-based; anything else as DOT does.
+
+        DOT's own steps for rotation without a grace period: the resource indicators (RFC
+        8707, carried over from the old token), the old token revoked with its access token
+        deleted, and a new pair in the same family (``oidc.services.rotation``).
+        """
+        previous = vars(request).get(_ROTATING_ATTR)
+        if (
+            previous is None
+            or request.grant_type != constants.GRANT_REFRESH_TOKEN
+            or not token.get("refresh_token")
+        ):
+            return super()._save_bearer_token(token, request, *args, **kwargs)
+        if "scope" not in token:
+            raise errors.FatalClientError("Failed to renew access token: missing scope")
+        self._check_and_set_request_resource(request)
+        expires = timezone.now() + timedelta(
+            seconds=token.get("expires_in", oauth2_settings.ACCESS_TOKEN_EXPIRE_SECONDS)
+        )
+        if not refresh_token_retire(refresh_token=previous):
+            # A parallel request rotated it after it was read (where rows are not locked):
+            # this one is the replay (RFC 9700 §4.14.2), refused by save_bearer_token.
+            refresh_token_replayed(refresh_token=previous)
+            vars(request)[_REPLAYED_ATTR] = True
+            return
+        access_token = self._create_access_token(
+            expires, request, token, source_refresh_token=previous
+        )
+        self._create_refresh_token(request, token["refresh_token"], access_token, previous)
+
     def _create_refresh_token(self, request, refresh_token_code, access_token, previous):
-        """Record the family of the first refresh token on the code's IdP session link."""
+        """Keep the family of the first refresh token for the code's IdP session link.
+
+        ``invalidate_authorization_code`` writes it on the link as it unlinks the code.
+        """
         refresh_token = super()._create_refresh_token(
             request, refresh_token_code, access_token, previous
         )
-        link = vars(request).get("session_grant")
-        if previous is None and link is not None:
-            idp_session_link_token_family(link=link, token_family=refresh_token.token_family)
+        if previous is None:
+            vars(request)[_FAMILY_ATTR] = refresh_token.token_family
         return refresh_token
 
     # Token endpoint: client credentials (service access)
@@ -371,18 +511,36 @@ class IdPValidator(OAuth2Validator):
 _SERVICE_GRANT_MARK = "idp_service_grant_scopes"
 
 
+@functools.cache
+def _grants_for_exchange() -> QuerySet:
+    """Return the query of ``_grant_locked`` but its code, built once per process."""
+    return Grant.objects.select_for_update(of=("self",)).select_related(
+        "user", "application", "idp_session_link__session"
+    )
+
+
 def _grant_locked(*, code: str):
-    """Return the Grant of ``code`` locked, with its user and IdP session, or None.
+    """Return the Grant of ``code`` locked, with its user, client and IdP session, or None.
 
     The lock makes parallel exchanges of one code queue up: the first wins, the others find
     the code gone (the token view's transaction holds it until the tokens are stored).
     """
-    return (
-        Grant.objects.select_for_update(of=("self",))
-        .select_related("user", "idp_session_link__session")
-        .filter(code=code)
-        .first()
-    )
+    # Grant.code is unique: no ORDER BY ... LIMIT 1 as first() would add.
+    return next(iter(_grants_for_exchange().filter(code=code)), None)
+
+
+def _refresh_token_read(request, *, token: str | None):
+    """Return the refresh token ``token`` of this request, locked, read once; or None.
+
+    Only where rotation is set-based: DOT's own rotation reads the token itself.
+    """
+    if not token or not rotation_is_set_based():
+        return None
+    read = vars(request).get(_REFRESH_ATTR)
+    if read is None or read[0] != token:
+        read = (token, refresh_token_locked(token=token))
+        vars(request)[_REFRESH_ATTR] = read
+    return read[1]
 
 
 def _request_grant(request, *, code: str | None):

@@ -52,9 +52,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First and last: the request id of every log record, and the time of the whole request.
+    # First: the request id of every log record, and the time of the whole request.
     "stack_settings.observability.RequestIdMiddleware",
-    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # Requests by view and status, and their latency (stack_settings/metrics.py).
+    "stack_settings.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -67,7 +68,6 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Binds the request id for sso_client's calls to the identity server.
     "sso_client.transport.RequestIdMiddleware",
-    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -137,6 +137,9 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", defa
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=bool(SECURE_PROXY_SSL_HEADER))
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+# Django's database sessions, each request's writes in one statement and login()'s new key
+# stored by the response (sso_client's README, docs/performance.md).
+SESSION_ENGINE = "sso_client.session_engine"
 # Flash messages in the session: Django's default keeps them in a cookie named "messages",
 # which every project on the ports of localhost would share.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"

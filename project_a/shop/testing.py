@@ -3,17 +3,21 @@
 A project's root ``conftest.py`` loads them with ``pytest_plugins = ["shop.testing"]``.
 """
 
+import functools
 from decimal import Decimal
 from itertools import count
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import caches
 from django.http import HttpResponse
 from django.test import Client
 
 from shop.models import Product
+from sso_client.testing import CLIENT_ID, CLIENT_SECRET, ISSUER, FakeIdP, rsa_private_key
 
 _sequence = count(1)
 
@@ -61,3 +65,27 @@ def user_client(client: Client, user: AbstractBaseUser) -> Client:
     """A test client signed in as ``user``."""
     client.force_login(user)
     return client
+
+
+@functools.cache
+def _provider_key() -> rsa.RSAPrivateKey:
+    return rsa_private_key()
+
+
+@pytest.fixture
+def fake_idp(settings: Any, monkeypatch: pytest.MonkeyPatch) -> FakeIdP:
+    """sso_client's fake identity provider as this shop's, its ID tokens carrying the claims.
+
+    SSO_CLIENT names it, and the caches are local memory (no SQL, as Redis in production).
+    """
+    settings.SSO_CLIENT = {
+        **settings.SSO_CLIENT,
+        "ISSUER": ISSUER,
+        "CLIENT_ID": CLIENT_ID,
+        "CLIENT_SECRET": CLIENT_SECRET,
+    }
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    caches["default"].clear()
+    fake = FakeIdP(key=_provider_key())
+    fake.claims_in_id_token = True
+    return fake.install(monkeypatch)

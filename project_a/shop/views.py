@@ -10,9 +10,12 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import DetailView, ListView
@@ -24,11 +27,40 @@ from shop.forms import AddToCartForm, CartUpdateForm
 from shop.models import Product
 
 
+class CatalogPaginator(Paginator):
+    """Django's paginator, without the COUNT(*) when the whole list fits on the first page.
+
+    Page 1 reads one row more than a page holds (orphans included): fewer rows than that are
+    the whole list, which is then counted in Python. A longer list, or another page, is
+    counted and sliced as Django does.
+    """
+
+    _whole: list[Any] | None = None
+
+    @cached_property
+    def count(self) -> int:
+        """Return the number of objects, from the first page's read when that was all of them."""
+        if self._whole is not None:
+            return len(self._whole)
+        return super().count
+
+    def page(self, number: Any) -> Page:
+        if number != 1 or not isinstance(self.object_list, QuerySet):
+            return super().page(number)
+        fits = self.per_page + self.orphans
+        head = list(self.object_list[: fits + 1])
+        if len(head) > fits:
+            return super().page(number)
+        self._whole = head
+        return self._get_page(head, self.validate_number(number), self)
+
+
 class CatalogView(ListView):
     """The products on sale, optionally filtered by ``?category=<slug>``."""
 
     template_name = "shop/catalog.html"
     context_object_name = "products"
+    paginator_class = CatalogPaginator
 
     def get_paginate_by(self, queryset: Any) -> int:
         return shop_settings.PRODUCTS_PER_PAGE

@@ -5,12 +5,12 @@ from typing import Any
 
 import requests
 from django.contrib.auth import get_user_model
-from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import SuspiciousOperation
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import timezone
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.utils import absolutify
 
@@ -21,7 +21,12 @@ from sso_client.exceptions import TokenError
 from sso_client.oidc_bridge import oidc_setting
 from sso_client.provisioning import shadow_user_create, shadow_user_update, shadow_username
 from sso_client.tokens import id_token_validate, userinfo_check, userinfo_needed
-from sso_client.transport import json_object, provider_errors, provider_headers
+from sso_client.transport import (
+    json_object,
+    provider_errors,
+    provider_headers,
+    provider_session,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -119,7 +124,7 @@ class SSOBackend(OIDCAuthenticationBackend):
             )
         # RFC 6749 §5.2: a 4xx is e.g. invalid_grant for a code already used or expired.
         with provider_errors("token endpoint", client_error=TokenError):
-            response = requests.post(
+            response = provider_session().post(
                 self.OIDC_OP_TOKEN_ENDPOINT,
                 data=payload,
                 auth=auth,
@@ -148,7 +153,7 @@ class SSOBackend(OIDCAuthenticationBackend):
         if not userinfo_needed(id_claims=payload):
             return payload
         with provider_errors("userinfo", client_error=TokenError):
-            response = requests.get(
+            response = provider_session().get(
                 self.OIDC_OP_USER_ENDPOINT,
                 headers=provider_headers({"Authorization": f"Bearer {access_token}"}),
                 verify=self.get_settings("OIDC_VERIFY_SSL", True),
@@ -169,9 +174,17 @@ class SSOBackend(OIDCAuthenticationBackend):
         self.request.session[c.SESSION_ID_TOKEN] = id_token
 
     def get_user(self, user_id: Any) -> AbstractBaseUser | None:
-        """Return the user of a session; a deactivated shadow is signed out at once."""
-        # ModelBackend's, not mozilla's: only it checks user_can_authenticate (is_active).
-        return ModelBackend.get_user(self, user_id)
+        """Return the user of a session, with its IdentityLink; a deactivated one is signed out.
+
+        ModelBackend's check (user_can_authenticate: is_active), not mozilla's; the link comes
+        in the same query (a LEFT JOIN), as the `sso_picture` of every page reads it.
+        """
+        manager = self.UserModel._default_manager
+        try:
+            user = manager.select_related("sso_identity").get(pk=user_id)
+        except self.UserModel.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None
 
     # Hooks: mozilla-django-oidc's get_or_create_user() calls verify_claims, then
     # filter_users_by_claims, then update_user (one user found) or create_user (none found).
@@ -205,23 +218,29 @@ class SSOBackend(OIDCAuthenticationBackend):
 
         Runs when filter_users_by_claims found nobody. Gets the merged claims. Returns the new
         user, named get_username(claims), linked to (issuer, sub) (or the shadow a concurrent
-        sign-in of the same person created).
+        sign-in of the same person created), its last_login stored with it.
         """
         return shadow_user_create(
             issuer=self.issuer,
             sub=claims[c.CLAIM_SUB],
             username=self.get_username(claims),
             claims=claims,
+            last_login=timezone.now(),
         )
 
     def update_user(self, user: AbstractBaseUser, claims: dict[str, Any]) -> AbstractBaseUser:
         """Refresh the user filter_users_by_claims found, from the claims, at every sign-in.
 
         Gets that user and the merged claims. Returns it, updated: profile, groups, picture,
-        unusable password; a user without an IdentityLink is linked to (issuer, sub).
+        unusable password and last_login, in one UPDATE of what changed; a user without an
+        IdentityLink is linked to (issuer, sub).
         """
         return shadow_user_update(
-            user=user, issuer=self.issuer, sub=claims[c.CLAIM_SUB], claims=claims
+            user=user,
+            issuer=self.issuer,
+            sub=claims[c.CLAIM_SUB],
+            claims=claims,
+            last_login=timezone.now(),
         )
 
     def get_username(self, claims: dict[str, Any]) -> str:

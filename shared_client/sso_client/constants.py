@@ -101,6 +101,9 @@ SESSION_CHECKED_AT = "sso_checked_at"
 # The attribute of the callback's request that carries the token response's refresh token from
 # SSOBackend to the SSOSession row: never into the session, which a cookie may hold.
 REQUEST_REFRESH_TOKEN = "sso_refresh_token"  # noqa: S105 - an attribute name, not a secret
+# The attribute of a user instance whose shadow INSERT or UPDATE already wrote last_login for
+# this sign-in: the user_logged_in receiver then does not write it again.
+LAST_LOGIN_SAVED = "_sso_last_login_saved"
 # mozilla-django-oidc's own session keys.
 SESSION_STATES = "oidc_states"
 SESSION_LOGIN_NEXT = "oidc_login_next"

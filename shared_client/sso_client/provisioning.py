@@ -1,6 +1,7 @@
 """Services that create and update shadow users from the provider's claims."""
 
 import logging
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -73,12 +74,26 @@ def _profile_values(*, user: AbstractBaseUser, claims: dict[str, Any]) -> dict[s
     return values
 
 
-def _profile_apply(*, user: AbstractBaseUser, claims: dict[str, Any]) -> bool:
-    """Copy the profile claims onto the user; return whether anything changed."""
-    changed = False
-    for name, value in _profile_values(user=user, claims=claims).items():
-        changed = _field_set(user, name, value) or changed
-    return changed
+def _profile_apply(*, user: AbstractBaseUser, claims: dict[str, Any]) -> list[str]:
+    """Copy the profile claims onto the user; return the names of the fields that changed."""
+    return [
+        name
+        for name, value in _profile_values(user=user, claims=claims).items()
+        if _field_set(user, name, value)
+    ]
+
+
+def _last_login_set(user: AbstractBaseUser, last_login: datetime | None) -> bool:
+    """Set last_login for a sign-in of an active user; return whether it was set.
+
+    The user is marked (constants.LAST_LOGIN_SAVED) so that receivers.on_user_logged_in does
+    not write last_login again when login() signals the sign-in.
+    """
+    if last_login is None or not user.is_active or not hasattr(user, "last_login"):
+        return False
+    user.last_login = last_login
+    setattr(user, c.LAST_LOGIN_SAVED, True)
+    return True
 
 
 def _picture(claims: dict[str, Any]) -> str:
@@ -105,13 +120,19 @@ def shadow_username(*, sub: str) -> str:
 
 
 def shadow_user_create(
-    *, issuer: str, sub: str, username: str, claims: dict[str, Any]
+    *,
+    issuer: str,
+    sub: str,
+    username: str,
+    claims: dict[str, Any],
+    last_login: datetime | None = None,
 ) -> AbstractBaseUser:
     """Create the shadow of (issuer, sub) named `username`, with its IdentityLink.
 
     Safe under concurrent first sign-ins of one person: the loser of the race gets the winner's
-    shadow, updated. Raise ProvisioningError when the username is taken by a user that is not
-    this identity's shadow, or does not fit the username field.
+    shadow, updated. With `last_login` (a sign-in, not a sync) an active shadow is stored
+    with it, in the same INSERT. Raise ProvisioningError when the username is taken by a user
+    that is not this identity's shadow, or does not fit the username field.
     """
     max_length = _username_max_length()
     if (
@@ -126,6 +147,7 @@ def shadow_user_create(
             user = user_model(**{user_model.USERNAME_FIELD: username})
             user.set_unusable_password()
             _profile_apply(user=user, claims=claims)
+            _last_login_set(user, last_login)
             user.save()
             IdentityLink.objects.create(user=user, issuer=issuer, sub=sub, picture=_picture(claims))
             _sync_hooks_run(user=user, claims=claims)
@@ -134,7 +156,9 @@ def shadow_user_create(
         if link is None:
             raise ProvisioningError(f"cannot create a shadow for sub {sub!r}: {exc}") from exc
         logger.info("sso_client: shadow for sub %s created concurrently", sub)
-        return shadow_user_update(user=link.user, issuer=issuer, sub=sub, claims=claims)
+        return shadow_user_update(
+            user=link.user, issuer=issuer, sub=sub, claims=claims, last_login=last_login
+        )
     except DataError as exc:  # a value a project's hook computed does not fit its column
         raise ProvisioningError(f"cannot create a shadow for sub {sub!r}: {exc}") from exc
     logger.info("sso_client: created shadow user %s for sub %s", user.pk, sub)
@@ -150,13 +174,20 @@ def _identity_link(user: AbstractBaseUser) -> IdentityLink | None:
 
 
 def shadow_user_update(
-    *, user: AbstractBaseUser, issuer: str, sub: str, claims: dict[str, Any]
+    *,
+    user: AbstractBaseUser,
+    issuer: str,
+    sub: str,
+    claims: dict[str, Any],
+    last_login: datetime | None = None,
 ) -> AbstractBaseUser:
     """Refresh `user`, the local user of (issuer, sub), from the claims; return it.
 
     A user without an IdentityLink (found by a project's own filter_users_by_claims) is linked
-    to (issuer, sub) here. Raise ProvisioningError when it is linked to another identity, or
-    when (issuer, sub) is already linked to another user.
+    to (issuer, sub) here. Only the fields that changed are written (with `last_login`, a
+    sign-in's, for an active user), in one UPDATE, so a concurrent change of another field (an
+    event deactivating the shadow) is not overwritten. Raise ProvisioningError when it is linked
+    to another identity, or when (issuer, sub) is already linked to another user.
     """
     try:
         with transaction.atomic():
@@ -177,9 +208,11 @@ def shadow_user_update(
             # random value, which changes the session auth hash and signs the user out elsewhere.
             if user.has_usable_password():
                 user.set_unusable_password()
-                changed = True
+                changed.append("password")
+            if _last_login_set(user, last_login):
+                changed.append("last_login")
             if changed:
-                user.save()
+                user.save(update_fields=changed)
             _sync_hooks_run(user=user, claims=claims)
     except (IntegrityError, DataError) as exc:
         raise ProvisioningError(f"cannot link user {user.pk} to sub {sub!r}: {exc}") from exc

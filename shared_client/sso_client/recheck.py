@@ -18,7 +18,12 @@ from sso_client.conf import sso_settings
 from sso_client.discovery import provider_metadata
 from sso_client.exceptions import ProviderMisconfigured, SSOError
 from sso_client.models import SSOSession
-from sso_client.transport import json_object, provider_errors, provider_headers
+from sso_client.transport import (
+    json_object,
+    provider_errors,
+    provider_headers,
+    provider_session,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +46,7 @@ def refresh_token_active(*, refresh_token: str) -> bool:
     if not isinstance(endpoint, str) or not endpoint:
         raise ProviderMisconfigured("discovery document has no introspection_endpoint")
     with provider_errors("introspection endpoint", client_error=ProviderMisconfigured):
-        response = requests.post(
+        response = provider_session().post(
             endpoint,
             data={"token": refresh_token, "token_type_hint": "refresh_token"},
             auth=_client_auth(),

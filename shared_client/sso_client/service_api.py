@@ -16,7 +16,7 @@ from sso_client.claims import sub_is_valid
 from sso_client.conf import sso_settings
 from sso_client.discovery import provider_metadata
 from sso_client.exceptions import ProviderMisconfigured, ProviderUnavailable, ServiceAPIError
-from sso_client.transport import provider_headers
+from sso_client.transport import provider_headers, provider_session
 
 USERS_READ_SCOPE = "users:read"
 # The reconcile list (`sso_sync`): every user changed since a cursor.
@@ -90,7 +90,7 @@ def _request_json(method: str, *, url: str, what: str, scope: str, **kwargs: Any
     """
     try:
         headers = provider_headers(kwargs.pop("headers", None))
-        response = requests.request(
+        response = provider_session().request(
             method,
             url,
             timeout=sso_settings.TIMEOUT,

@@ -1,6 +1,7 @@
 """Services over local sessions opened through the provider (SSOSession)."""
 
 import time
+from datetime import timedelta
 from importlib import import_module
 
 from django.conf import settings
@@ -17,6 +18,9 @@ from sso_client.models import SSOSession
 from sso_client.tokens import logout_token_validate
 
 SID_MAX_LENGTH = SSOSession._meta.get_field("sid").max_length
+# The purge leaves younger SSOSession rows alone: far longer than any sign-in request takes
+# between recording the row and storing its session.
+RECORD_GRACE = timedelta(hours=1)
 
 
 def sid_key(sid: str) -> str:
@@ -38,9 +42,11 @@ def sso_session_record(
 ) -> SSOSession:
     """Store the provider session and ID token in the session and remember the local session.
 
-    Run by the callback view after `login()`, which may have flushed or cycled the session. The
-    refresh token goes to the SSOSession row only (the session may live in a cookie); the
-    session is counted as checked now, as the provider has just vouched for it.
+    Run by the callback view after `login()`, which may have flushed or cycled the session
+    (with sso_client.session_engine the new key is stored by the response, after this row:
+    the purge leaves rows younger than RECORD_GRACE alone). The refresh token goes to the
+    SSOSession row only (the session may live in a cookie); the session is counted as checked
+    now, as the provider has just vouched for it.
     """
     request.session[c.SESSION_SID] = sid or ""
     request.session[c.SESSION_ID_TOKEN] = id_token or ""
@@ -157,8 +163,9 @@ def sso_sessions_purge(*, batch_size: int = 1000) -> tuple[int, int]:
 
     Return (sessions deleted, SSOSession rows deleted). Works through the rows in primary-key
     order, `batch_size` at a time, each batch in its own short statements: safe beside live
-    traffic, as a row is recorded only once its session exists, and a session that is gone or
-    expired never comes back (Django gives the browser a new key).
+    traffic, as a session that is gone or expired never comes back (Django gives the browser a
+    new key), and rows younger than RECORD_GRACE are left alone: the callback records a row
+    just before its response stores the session under a new key (session_engine's cycle_key).
     """
     if batch_size < 1:
         raise ValueError("batch_size must be 1 or more")
@@ -166,9 +173,10 @@ def sso_sessions_purge(*, batch_size: int = 1000) -> tuple[int, int]:
     sessions_deleted = _expired_sessions_purge(store_class=store_class, batch_size=batch_size)
     records_deleted = 0
     last_pk = 0
+    recorded_before = timezone.now() - RECORD_GRACE
     while True:
         rows = list(
-            SSOSession.objects.filter(pk__gt=last_pk)
+            SSOSession.objects.filter(pk__gt=last_pk, created__lt=recorded_before)
             .order_by("pk")
             .values_list("pk", "session_key")[:batch_size]
         )

@@ -5,9 +5,15 @@ A request id lets one sign-in be followed through the logs of the shop and the p
 ``RequestIdMiddleware`` takes the current request's ``X-Request-ID`` (which the host
 project's own middleware, or a proxy in front, sets), and ``provider_headers()`` adds it to
 each call to the provider.
+
+Every call goes through ``provider_session()``: a keep-alive connection per thread, instead
+of a TCP (and TLS) connection opened and closed per call at both ends.
 """
 
+import http.cookiejar
+import os
 import re
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -23,6 +29,35 @@ REQUEST_ID_HEADER = "X-Request-ID"
 # Forwarded only when bounded and of characters that cannot break a header or a log line.
 REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
 _request_id: ContextVar[str | None] = ContextVar("sso_client_request_id", default=None)
+_sessions = threading.local()
+
+
+class _NoCookies(http.cookiejar.DefaultCookiePolicy):
+    """Refuse every cookie: one session carries the calls made for every user of a thread."""
+
+    def set_ok(self, cookie: http.cookiejar.Cookie, request: Any) -> bool:
+        return False
+
+    def return_ok(self, cookie: http.cookiejar.Cookie, request: Any) -> bool:
+        return False
+
+
+def provider_session() -> requests.Session:
+    """Return this thread's `requests` session for calls to the provider (keep-alive).
+
+    One per thread and process: a Session's connection pool is shared safely, its other state
+    is not, and a forked worker must not share its parent's sockets. It keeps no cookies, so
+    nothing from one user's call reaches another's; timeouts, TLS verification and headers
+    (provider_headers) are given per call, as before. A connection the provider closed while
+    idle is replaced when taken from the pool (urllib3); nothing is retried, so a code is
+    never sent twice.
+    """
+    pid = os.getpid()
+    if getattr(_sessions, "pid", None) != pid:
+        session = requests.Session()
+        session.cookies.set_policy(_NoCookies())
+        _sessions.session, _sessions.pid = session, pid
+    return _sessions.session
 
 
 class RequestIdMiddleware:
@@ -83,7 +118,7 @@ def json_object(document: Any, *, what: str) -> dict[str, Any]:
 def provider_json_get(*, url: str) -> dict[str, Any]:
     """Return the JSON object at `url`, or raise ProviderUnavailable/ProviderMisconfigured."""
     with provider_errors(f"GET {url}", client_error=ProviderMisconfigured):
-        response = requests.get(
+        response = provider_session().get(
             url,
             timeout=sso_settings.TIMEOUT,
             verify=sso_settings.VERIFY_SSL,

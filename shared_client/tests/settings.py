@@ -46,7 +46,9 @@ TEMPLATES = [
     }
 ]
 AUTHENTICATION_BACKENDS = ["sso_client.backends.SSOBackend"]
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# sso_client's engine: Django's database sessions, written once per sign-in (the budgets
+# in test_query_budgets.py are also taken with Django's own db engine).
+SESSION_ENGINE = "sso_client.session_engine"
 # sso_client's shared state goes to its own alias, a cache that processes share (check W003).
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},

@@ -210,3 +210,52 @@ def test_concurrent_first_sign_ins_create_exactly_one_shadow():
     assert len(set(results)) == 1
     assert User.objects.count() == 1
     assert IdentityLink.objects.count() == 1
+
+
+def test_a_sign_in_stores_last_login_with_the_new_shadow():
+    """last_login goes into the shadow's INSERT; login() then writes it no second time."""
+    user = sign_in(alice_claims())
+
+    user.refresh_from_db()
+    assert user.last_login is not None
+
+
+def test_a_returning_sign_in_updates_last_login():
+    first = sign_in(alice_claims())
+    User.objects.filter(pk=first.pk).update(last_login=None)
+
+    second = sign_in(alice_claims())
+
+    second.refresh_from_db()
+    assert second.last_login is not None
+
+
+def test_a_sync_does_not_touch_last_login():
+    """sso_sync and the events receiver refresh the profile; nobody signed in."""
+    user = shadow_user_sync(issuer=ISSUER, claims=alice_claims())
+    shadow_user_sync(issuer=ISSUER, claims=alice_claims(given_name="Alicia"))
+
+    user.refresh_from_db()
+    assert (user.first_name, user.last_login) == ("Alicia", None)
+
+
+def test_an_inactive_shadow_gets_no_last_login():
+    """The callback refuses an inactive shadow: it did not sign in."""
+    user = sign_in(alice_claims(active=False))
+
+    user.refresh_from_db()
+    assert (user.is_active, user.last_login) == (False, None)
+
+
+def test_an_update_writes_only_what_changed():
+    """A deactivation saved while a sign-in runs is not undone by the sign-in's UPDATE."""
+    sign_in(alice_claims())
+    claims = alice_claims(given_name="Alicia")
+    backend = SSOBackend()
+    (found,) = backend.filter_users_by_claims(claims)
+    User.objects.filter(pk=found.pk).update(is_active=False)  # an event, in another request
+
+    backend.update_user(found, claims)
+
+    found.refresh_from_db()
+    assert (found.first_name, found.is_active) == ("Alicia", False)

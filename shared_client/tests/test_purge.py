@@ -12,7 +12,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from sso_client.models import SSOSession
-from sso_client.sessions import sso_sessions_purge
+from sso_client.sessions import RECORD_GRACE, sso_sessions_purge
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -27,8 +27,14 @@ def create_session(*, user, expired: bool = False) -> str:
         Session.objects.filter(pk=store.session_key).update(
             expire_date=timezone.now() - timedelta(seconds=1)
         )
-    SSOSession.objects.create(session_key=store.session_key, sid="s", user=user)
+    record_old(SSOSession.objects.create(session_key=store.session_key, sid="s", user=user))
     return store.session_key
+
+
+def record_old(record: SSOSession) -> None:
+    """Date the row back beyond the purge's grace, as a sign-in of an hour ago left it."""
+    created = timezone.now() - RECORD_GRACE - timedelta(seconds=1)
+    SSOSession.objects.filter(pk=record.pk).update(created=created)
 
 
 @pytest.fixture
@@ -40,7 +46,7 @@ def test_purge_keeps_live_sessions_and_deletes_the_rest(user):
     """Expired sessions, their rows and rows whose session is gone are deleted; live stay."""
     live = [create_session(user=user) for _ in range(3)]
     expired = [create_session(user=user, expired=True) for _ in range(4)]
-    SSOSession.objects.create(session_key="gone-session-key", sid="s", user=user)
+    record_old(SSOSession.objects.create(session_key="gone-session-key", sid="s", user=user))
 
     result = sso_sessions_purge(batch_size=2)
 
@@ -78,8 +84,19 @@ def test_purge_asks_a_cache_engine_which_sessions_exist(user):
     store = CacheStore()
     store["x"] = 1
     store.create()
-    SSOSession.objects.create(session_key=store.session_key, sid="s", user=user)
-    SSOSession.objects.create(session_key="not-in-the-cache", sid="s", user=user)
+    record_old(SSOSession.objects.create(session_key=store.session_key, sid="s", user=user))
+    record_old(SSOSession.objects.create(session_key="not-in-the-cache", sid="s", user=user))
 
     assert sso_sessions_purge(batch_size=10) == (0, 1)
     assert list(SSOSession.objects.values_list("session_key", flat=True)) == [store.session_key]
+
+
+def test_purge_keeps_a_row_recorded_just_before_its_session(user):
+    """A callback records its row before the response stores the session: the purge waits."""
+    SSOSession.objects.create(session_key="stored-by-the-response", sid="s", user=user)
+    record_old(SSOSession.objects.create(session_key="gone-for-an-hour", sid="s", user=user))
+
+    assert sso_sessions_purge(batch_size=10) == (0, 1)
+    assert list(SSOSession.objects.values_list("session_key", flat=True)) == [
+        "stored-by-the-response"
+    ]

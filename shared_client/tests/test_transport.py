@@ -1,14 +1,23 @@
 """The request id sso_client forwards to the provider (transport.RequestIdMiddleware)."""
 
+import threading
+import urllib.request
+from http.client import HTTPMessage
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlparse
 
 import pytest
+import requests
 from django.http import HttpRequest, HttpResponse
 from django.test import RequestFactory
 
-from sso_client.transport import RequestIdMiddleware, provider_headers
-from tests.conftest import FakeIdP, callback_query
+from sso_client.transport import (
+    RequestIdMiddleware,
+    provider_headers,
+    provider_session,
+)
+from tests.conftest import ISSUER, FakeIdP, callback_query
 
 MIDDLEWARE = "sso_client.transport.RequestIdMiddleware"
 
@@ -72,3 +81,30 @@ def test_discovery_and_jwks_calls_carry_the_request_id_of_the_sign_in(
     assert by_path["/o/.well-known/openid-configuration"] == "sign-in-7"
     assert by_path["/o/.well-known/jwks.json"] == "sign-in-7"
     assert by_path["/o/token/"] == "sign-in-7", "the code exchange carries it too"
+
+
+def test_calls_of_one_thread_share_a_keep_alive_session() -> None:
+    """One requests.Session (one connection pool) per thread, not one per call."""
+    here = provider_session()
+    there: list[Any] = []
+    thread = threading.Thread(target=lambda: there.append(provider_session()))
+    thread.start()
+    thread.join()
+
+    assert provider_session() is here
+    assert there[0] is not here
+
+
+def test_the_provider_session_keeps_no_cookie() -> None:
+    """A cookie the provider sets for one user's call is never sent with another's."""
+    headers = HTTPMessage()
+    headers["Set-Cookie"] = "idp_session=alice; Path=/"
+    answer = SimpleNamespace(info=lambda: headers)
+    call = urllib.request.Request(f"{ISSUER}/token/")  # noqa: S310 - built, never opened
+
+    plain = requests.Session().cookies
+    plain.extract_cookies(answer, call)  # type: ignore[arg-type]
+    provider_session().cookies.extract_cookies(answer, call)  # type: ignore[arg-type]
+
+    assert len(plain) == 1, "a plain requests.Session would keep it"
+    assert len(provider_session().cookies) == 0

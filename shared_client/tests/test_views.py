@@ -6,7 +6,9 @@ import pytest
 import requests
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from sso_client import constants as c
 from sso_client.models import SSOSession
@@ -284,3 +286,25 @@ def test_password_authentication_is_not_handled_by_the_sso_backend(rf, django_us
     django_user_model.objects.create_user("bob", password="bob-pass-123")
 
     assert authenticate(rf.post("/admin/login/"), username="bob", password="bob-pass-123") is None
+
+
+def test_callback_writes_last_login_once(client, idp):
+    """The shadow's INSERT carries last_login; the login() signal adds no UPDATE of it."""
+    query = callback_query(client, idp)
+    with CaptureQueriesContext(connection) as context:
+        client.get("/oidc/callback/", query)
+
+    user = User.objects.get()
+    assert user.last_login is not None
+    updates = [q["sql"] for q in context.captured_queries if q["sql"].startswith("UPDATE")]
+    assert updates == []
+
+
+def test_other_logins_still_store_last_login(client):
+    """Django's update_last_login still runs for a login() that is not the callback's."""
+    user = User.objects.create_user(username="local")
+
+    client.force_login(user)
+
+    user.refresh_from_db()
+    assert user.last_login is not None

@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from stack_settings.caches import DJANGO_REDIS_BACKEND, REDIS_BACKEND
+
 SQLITE_ENGINE = "django.db.backends.sqlite3"
 # Concurrent sign-ins write at once: wait for the lock and take it at BEGIN, so a transaction
 # never fails half-way with "database is locked"; WAL lets readers run alongside the writer.
@@ -232,11 +234,14 @@ def cache(url: str, *, table: str, key_prefix: str) -> dict[str, Any]:
 
     Every process of a project shares either (``manage.py createcachetable`` makes the table);
     a local-memory cache would give each process its own replay protection and key cache.
-    ``key_prefix`` keeps projects apart when they share one Redis.
+    ``key_prefix`` keeps projects apart when they share one Redis. Django's Redis backend
+    comes with a client kept per connection pool (stack_settings/caches.py).
     """
     # django-environ raises ImproperlyConfigured("Invalid cache schema ...") on unknown ones.
     config = environ.Env.cache_url_config(url or f"dbcache://{table}")
     config.setdefault("KEY_PREFIX", key_prefix)
+    if config["BACKEND"] == DJANGO_REDIS_BACKEND:
+        config["BACKEND"] = REDIS_BACKEND
     return config
 
 

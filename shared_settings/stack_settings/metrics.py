@@ -1,9 +1,10 @@
 """Prometheus metrics, alike on the three servers (docs/operations.md, "Metrics").
 
-django-prometheus counts requests (rate and latency by view) and database queries;
-prometheus_client holds the servers' own counters. Under gunicorn each worker is a process
-of its own: with ``PROMETHEUS_MULTIPROC_DIR`` set (scripts/entrypoint.sh does), counters are
-kept in files there and every scrape adds up all workers.
+``RequestMetricsMiddleware`` counts requests (rate and latency by view, responses by status)
+with django-prometheus's metrics, and its database wrapper counts queries; prometheus_client
+holds the servers' own counters. Under gunicorn each worker is a process of its own: with
+``PROMETHEUS_MULTIPROC_DIR`` set (scripts/entrypoint.sh does), counters are kept in files there
+and every scrape adds up all workers.
 
 ``/metrics`` answers only the stack's own network (loopback and private addresses, with no
 proxy in between) or a request with ``Authorization: Bearer <METRICS_TOKEN>``.
@@ -13,6 +14,7 @@ import hmac
 import ipaddress
 import logging
 import os
+import time
 from collections.abc import Callable, Iterable, Iterator
 
 from django.conf import settings
@@ -36,6 +38,13 @@ METRICS_ENGINES = {
     "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
     "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
 }
+# The methods a request metric names; any other is counted as this one (a label per made-up
+# method would grow the metrics without bound). django-prometheus's list and label.
+METRIC_METHODS = frozenset(
+    ("GET", "HEAD", "POST", "PUT", "DELETE", "TRACE", "OPTIONS", "CONNECT", "PATCH")
+)
+OTHER_METHOD = "<invalid method>"
+UNNAMED_VIEW = "<unnamed view>"
 # A proxy in front adds one of these: the request then comes from outside, whatever the
 # address of the proxy is.
 FORWARDED_HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_FORWARDED", "HTTP_X_REAL_IP")
@@ -44,6 +53,46 @@ FORWARDED_HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_FORWARDED", "HTTP_X_REAL_IP")
 def metrics_db_engine(engine: str) -> str:
     """Return django-prometheus's wrapper of a database ENGINE, or ``engine`` without one."""
     return METRICS_ENGINES.get(engine, engine)
+
+
+class RequestMetricsMiddleware:
+    """Count each request by view and by status, and time it: the metrics operations reads.
+
+    Records django-prometheus's ``requests_total_by_view_transport_method``,
+    ``responses_total_by_status_view_method`` and ``requests_latency_seconds_by_view_method``
+    (docs/operations.md, "Metrics"), and nothing else: its Before/After middleware pair
+    records a dozen metrics per request (body sizes, charsets, totals by method, by
+    transport...), each a write to a shared file in multiprocess mode. Second in MIDDLEWARE,
+    after the request id: the latency is the whole request's, and a response an outer
+    middleware answers (a 400 for malformed input, an https redirect) is counted too, under
+    ``<unnamed view>`` when no URL was resolved.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        # Imported here: django_prometheus.conf reads settings when imported, and this module
+        # is imported by the settings modules themselves (metrics_db_engine).
+        from django_prometheus.middleware import Metrics
+
+        self.get_response = get_response
+        self.metrics = Metrics.get_instance()
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        response = self.get_response(request)
+        method = request.method if request.method in METRIC_METHODS else OTHER_METHOD
+        match = getattr(request, "resolver_match", None)
+        view = (match.view_name if match is not None else None) or UNNAMED_VIEW
+        metrics = self.metrics
+        metrics.requests_by_view_transport_method.labels(
+            view=view, transport="https" if request.is_secure() else "http", method=method
+        ).inc()
+        metrics.responses_by_status_view_method.labels(
+            status=str(response.status_code), view=view, method=method
+        ).inc()
+        metrics.requests_latency_by_view_method.labels(view=view, method=method).observe(
+            time.perf_counter() - started
+        )
+        return response
 
 
 def _is_internal(address: str) -> bool:

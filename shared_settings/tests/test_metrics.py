@@ -3,12 +3,17 @@ import json
 import pytest
 from django.conf import settings
 from django.db import OperationalError
+from django.http import HttpResponse
 from django.test import RequestFactory
-from prometheus_client import Counter
+from django.urls import ResolverMatch
+from prometheus_client import REGISTRY, Counter
 from prometheus_client.parser import text_string_to_metric_families
 
 from stack_settings.metrics import (
+    OTHER_METHOD,
+    UNNAMED_VIEW,
     CountsCollector,
+    RequestMetricsMiddleware,
     metrics_access_allowed,
     metrics_db_engine,
     metrics_registry,
@@ -123,3 +128,70 @@ def test_multiprocess_mode_adds_up_the_files_of_every_worker(tmp_path, monkeypat
 )
 def test_metrics_db_engine_wraps_the_engines_of_the_stack(engine: str, expected: str) -> None:
     assert metrics_db_engine(engine) == expected
+
+
+def _middleware(status: int = 200, view_name: str | None = None) -> RequestMetricsMiddleware:
+    def view(request):
+        if view_name is not None:
+            request.resolver_match = ResolverMatch(view, (), {}, url_name=view_name)
+        return HttpResponse(status=status)
+
+    return RequestMetricsMiddleware(view)
+
+
+def _request_samples() -> dict[tuple[str, tuple], float]:
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in REGISTRY.collect()
+        if family.name.startswith("django_http_")
+        for sample in family.samples
+        if not sample.name.endswith("_created")
+    }
+
+
+def _value(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+def test_the_request_metrics_count_by_view_and_status_and_time_the_request() -> None:
+    """The three metrics docs/operations.md lists, labelled as django-prometheus labels them."""
+    by_view = {"view": "stack_test_view", "transport": "http", "method": "POST"}
+    by_status = {"status": "429", "view": "stack_test_view", "method": "POST"}
+    latency = {"view": "stack_test_view", "method": "POST"}
+    before = (
+        _value("django_http_requests_total_by_view_transport_method_total", **by_view),
+        _value("django_http_responses_total_by_status_view_method_total", **by_status),
+        _value("django_http_requests_latency_seconds_by_view_method_count", **latency),
+    )
+    middleware = _middleware(status=429, view_name="stack_test_view")
+    others = _request_samples()
+
+    response = middleware(RequestFactory().post("/x", {"a": "1"}))
+
+    assert response.status_code == 429
+    assert (
+        _value("django_http_requests_total_by_view_transport_method_total", **by_view),
+        _value("django_http_responses_total_by_status_view_method_total", **by_status),
+        _value("django_http_requests_latency_seconds_by_view_method_count", **latency),
+    ) == (before[0] + 1, before[1] + 1, before[2] + 1)
+    # django-prometheus's other request metrics are not recorded.
+    changed = {name for name, value in _request_samples().items() if others.get(name) != value}
+    assert {name for name, _labels in changed} == {
+        "django_http_requests_total_by_view_transport_method_total",
+        "django_http_responses_total_by_status_view_method_total",
+        "django_http_requests_latency_seconds_by_view_method_count",
+        "django_http_requests_latency_seconds_by_view_method_sum",
+        "django_http_requests_latency_seconds_by_view_method_bucket",
+    }
+
+
+def test_an_unresolved_request_and_a_made_up_method_get_fixed_labels() -> None:
+    """No URL resolved (an outer middleware answered): one label, not the path; any odd
+    method: one label, so that made-up values cannot grow the metrics without bound."""
+    labels = {"status": "400", "view": UNNAMED_VIEW, "method": OTHER_METHOD}
+    before = _value("django_http_responses_total_by_status_view_method_total", **labels)
+
+    _middleware(status=400)(RequestFactory().generic("BREW", "/coffee"))
+
+    after = _value("django_http_responses_total_by_status_view_method_total", **labels)
+    assert after == before + 1

@@ -253,8 +253,9 @@ def test_cache_defaults_to_a_database_table_with_the_projects_prefix() -> None:
 
 
 def test_cache_url_is_used_with_the_projects_prefix() -> None:
+    """A redis URL gets Django's Redis cache with a client kept per pool (caches.py)."""
     assert cache("redis://127.0.0.1:6379/1", table="shop_cache", key_prefix="shop_b") == {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "stack_settings.caches.RedisCache",
         "LOCATION": "redis://127.0.0.1:6379/1",
         "KEY_PREFIX": "shop_b",
     }

@@ -84,8 +84,13 @@ def shop_a_tokens(stack, client: WebClient) -> dict:
     return token_request(stack, *shop_a_code_for(client, stack)).json()
 
 
-def token_request(stack, code: str, verifier: str) -> requests.Response:
-    """Exchange a code at the token endpoint with shop A's credentials."""
+def token_request(
+    stack, code: str, verifier: str, *, http: requests.Session | None = None
+) -> requests.Response:
+    """Exchange a code at the token endpoint with shop A's credentials.
+
+    Over ``http``'s kept-alive connection when given, as sso_client calls it.
+    """
     exchange = {
         "grant_type": "authorization_code",
         "code": code,
@@ -93,11 +98,15 @@ def token_request(stack, code: str, verifier: str) -> requests.Response:
         "code_verifier": verifier,
     }
     credentials = stack.client_credentials("SHOP_A")
-    return requests.post(f"{stack.idp}/o/token/", data=exchange, auth=credentials, timeout=30)
+    return (http or requests).post(
+        f"{stack.idp}/o/token/", data=exchange, auth=credentials, timeout=30
+    )
 
 
-def refresh_request(stack, refresh_token: str) -> requests.Response:
-    """Refresh with shop A's credentials."""
+def refresh_request(
+    stack, refresh_token: str, *, http: requests.Session | None = None
+) -> requests.Response:
+    """Refresh with shop A's credentials (over ``http`` when given, like ``token_request``)."""
     data = {"grant_type": "refresh_token", "refresh_token": refresh_token}
     credentials = stack.client_credentials("SHOP_A")
-    return requests.post(f"{stack.idp}/o/token/", data=data, auth=credentials, timeout=30)
+    return (http or requests).post(f"{stack.idp}/o/token/", data=data, auth=credentials, timeout=30)

@@ -13,11 +13,12 @@ either kind of code.
 
 import base64
 from dataclasses import dataclass
+from functools import cache
 
 import qrcode
 import qrcode.image.svg
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import HttpRequest
 from django.views.decorators.debug import sensitive_variables
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -91,12 +92,35 @@ def two_step_status(*, user) -> TwoStepStatus:
 def user_has_second_factor(user) -> bool:
     """Return whether signing in as ``user`` must ask for a second factor.
 
-    An authenticator app, an unused recovery code or a passkey each count.
+    An authenticator app, an unused recovery code or a passkey each count. One query on
+    every password sign-in, in SQL: the ORM takes longer to build it (three ``Exists`` with
+    ``OuterRef``, 0.8 ms of CPU) than three queries (0.55 ms) or this one (0.06 ms).
     """
+    with connection.cursor() as cursor:
+        cursor.execute(_second_factor_sql(), [user.pk, True, user.pk, user.pk])
+        (found,) = cursor.fetchone()
+    return bool(found)
+
+
+@cache
+def _second_factor_sql() -> str:
+    """Return the SQL of ``user_has_second_factor`` (names from the models' metadata)."""
+    quote = connection.ops.quote_name
+
+    def table(model) -> str:
+        return quote(model._meta.db_table)
+
+    def column(model, name: str) -> str:
+        return quote(model._meta.get_field(name).column)
+
+    # Only quoted names from the models go into the text; the values are parameters.
+    totp = f"{table(TOTPDevice)} WHERE {column(TOTPDevice, 'user')} = %s"
+    codes = f"{table(RecoveryCode)} WHERE {column(RecoveryCode, 'user')} = %s"
+    passkeys = f"{table(Passkey)} WHERE {column(Passkey, 'user')} = %s"
     return (
-        TOTPDevice.objects.filter(user=user, confirmed=True).exists()
-        or RecoveryCode.objects.filter(user=user, used_at__isnull=True).exists()
-        or Passkey.objects.filter(user=user).exists()
+        f"SELECT EXISTS(SELECT 1 FROM {totp} AND {column(TOTPDevice, 'confirmed')} = %s)"  # noqa: S608
+        f" OR EXISTS(SELECT 1 FROM {codes} AND {column(RecoveryCode, 'used_at')} IS NULL)"
+        f" OR EXISTS(SELECT 1 FROM {passkeys})"
     )
 
 

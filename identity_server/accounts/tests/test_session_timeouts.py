@@ -178,23 +178,33 @@ def test_an_expired_session_answers_prompt_none_with_login_required(clock, alice
 
 
 def test_last_seen_is_written_at_most_once_a_minute(clock, alice, user):
-    """The first request records last_seen; requests within a minute do not write it."""
-    clock.advance(1)
-    first = idp_session_queries(alice)
-    seen = IdPSession.objects.get(user=user).last_seen
-
+    """The sign-in records last_seen; requests within a minute of a write do not write it."""
+    signed_in = clock.now
     clock.advance(30)
-    within = idp_session_queries(alice)
+    first = idp_session_queries(alice)
     unchanged = IdPSession.objects.get(user=user).last_seen
 
     clock.advance(31)
     after = idp_session_queries(alice)
     moved = IdPSession.objects.get(user=user).last_seen
 
-    assert seen == clock.now - timedelta(seconds=61)
-    assert unchanged == seen
-    assert moved == clock.now
-    assert [sql.split()[0] for sql in (*first, *within, *after)] == ["UPDATE", "SELECT", "UPDATE"]
+    clock.advance(30)
+    within = idp_session_queries(alice)
+    kept = IdPSession.objects.get(user=user).last_seen
+
+    assert unchanged == signed_in
+    assert moved == clock.now - timedelta(seconds=30)
+    assert kept == moved
+    assert [sql.split()[0] for sql in (*first, *after, *within)] == ["SELECT", "UPDATE", "SELECT"]
+
+
+def test_the_page_after_sign_in_writes_no_session(alice):
+    """The sign-in recorded last_seen: the next page checks the IdP session and writes nothing."""
+    with CaptureQueriesContext(connection) as queries:
+        response = alice.get("/account/profile/")
+
+    assert response.status_code == 200
+    assert not [q["sql"] for q in queries if q["sql"].split()[0] in ("UPDATE", "INSERT")]
 
 
 def test_an_anonymous_request_asks_nothing_about_sessions(clock, db):

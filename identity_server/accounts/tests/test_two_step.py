@@ -8,6 +8,7 @@ import pytest
 from conftest import PASSWORD
 from django.contrib.auth import SESSION_KEY
 from django.test import Client, RequestFactory
+from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -101,6 +102,36 @@ def test_enrolment_shows_a_local_svg_qr_code_and_the_secret_then_confirms_with_a
     assert all(len(code_hash) == 64 for code_hash in stored)
     assert kinds_of(user)[-2:] == ["totp_added", "recovery_codes_created"]
     assert "no-store" in done["Cache-Control"]
+
+
+@pytest.mark.parametrize(
+    ("factor", "asks"),
+    [
+        ("none", False),
+        ("unconfirmed app", False),
+        ("used recovery code", False),
+        ("another user's app", False),
+        ("app", True),
+        ("recovery code", True),
+        ("passkey", True),
+    ],
+)
+def test_which_factors_make_the_sign_in_ask_for_a_second_step(make_user, user, factor, asks):
+    """A confirmed app, an unused recovery code or a passkey each ask for it (one query)."""
+    if factor == "unconfirmed app":
+        TOTPDevice.objects.create(user=user, name="App", confirmed=False)
+    elif factor == "used recovery code":
+        RecoveryCode.objects.create(user=user, code_hash="x" * 64, used_at=timezone.now())
+    elif factor == "another user's app":
+        create_totp_device(make_user(email="bob@example.com"))
+    elif factor == "app":
+        create_totp_device(user)
+    elif factor == "recovery code":
+        RecoveryCode.objects.create(user=user, code_hash="x" * 64)
+    elif factor == "passkey":
+        Passkey.objects.create(user=user, name="Laptop", credential_id="abc", public_key=b"k")
+
+    assert mfa.user_has_second_factor(user) is asks
 
 
 def test_a_wrong_first_code_leaves_the_app_unconfirmed(browser, user):

@@ -3,7 +3,6 @@
 import secrets
 from datetime import datetime, timedelta
 from importlib import import_module
-from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
@@ -23,6 +22,10 @@ from oidc.services.tokens import code_digest, tokens_revoke_for_sessions
 # accounts.middleware writes IdPSession.last_seen at most this often (a write per request
 # would cost every signed-in page view an UPDATE); the idle timeout is exact to within it.
 LAST_SEEN_WRITE_SECONDS = 60
+# Django session key: when this browser's IdP session was last recorded as seen (seconds
+# since the epoch); the middleware skips the last_seen write until LAST_SEEN_WRITE_SECONDS
+# have passed since.
+SESSION_SEEN_KEY = "idp_seen"
 
 # Why a session was ended without its user signing out (audit data, the middleware's notice).
 END_REASON_IDLE = "idle"
@@ -68,6 +71,9 @@ def idp_session_start(*, request: HttpRequest, user) -> IdPSession:
     request.session[constants.SESSION_SID_KEY] = session.sid
     request.session[constants.SESSION_AUTH_TIME_KEY] = now.timestamp()
     request.session[constants.SESSION_AMR_KEY] = amr
+    # last_seen was just written: the next request only checks that the session is open,
+    # and the page the sign-in redirects to leaves the Django session unwritten.
+    request.session[SESSION_SEEN_KEY] = now.timestamp()
     return session
 
 
@@ -289,9 +295,3 @@ def client_user_record(*, application: AbstractApplication, user_id: int, scopes
         unique_fields=["application", "user"],
         update_fields=["scopes", "updated"],
     )
-
-
-def idp_session_link_token_family(*, link: SessionGrant, token_family: UUID) -> None:
-    """Record the refresh token family minted from a code, on the code's session link."""
-    link.token_family = token_family
-    link.save(update_fields=["token_family"])

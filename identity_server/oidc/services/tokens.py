@@ -1,11 +1,14 @@
-"""Revoke tokens: those of ended IdP sessions, and those of a replayed authorization code."""
+"""Revoke tokens (of ended IdP sessions, of a replayed code); consume a redeemed code."""
 
 import hashlib
+from uuid import UUID
 
-from oauth2_provider.models import get_refresh_token_model
+from django.db import router
+from oauth2_provider.models import AbstractGrant, get_grant_model, get_refresh_token_model
 
 from oidc.models import SessionGrant
 
+Grant = get_grant_model()
 RefreshToken = get_refresh_token_model()
 
 
@@ -47,3 +50,21 @@ def tokens_revoke_for_replayed_code(*, code: str) -> bool:
     )
     token_families_revoke(families=families)
     return bool(families)
+
+
+def authorization_code_consume(
+    *, grant: AbstractGrant, link: SessionGrant, token_family: UUID | None
+) -> None:
+    """Delete a redeemed code; its IdP session link keeps the family of the tokens it minted.
+
+    Two statements: the link loses the code and gains the family in one UPDATE (the family
+    lets a replay of the code revoke those tokens, and a refresh find its IdP session), then
+    the code goes without Django's delete collector, whose only work would be that UPDATE:
+    ``SessionGrant.grant`` is the only foreign key at the code.
+    """
+    changes: dict = {"grant": None}
+    if token_family is not None:
+        changes["token_family"] = token_family
+    SessionGrant.objects.filter(pk=link.pk).update(**changes)
+    using = router.db_for_write(Grant)
+    Grant.objects.using(using).filter(pk=grant.pk)._raw_delete(using)

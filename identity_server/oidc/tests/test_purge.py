@@ -1,6 +1,7 @@
 """manage.py purge_expired: rows past expiry go, live ones stay, a second run deletes nothing."""
 
 import hashlib
+import uuid
 from datetime import timedelta
 from io import StringIO
 
@@ -27,6 +28,8 @@ def live_and_dead(browser, shop_a):
     dead = tokens_get(browser, application.client_id, secret)
     past = timezone.now() - LONG_AGO
     dead_access = AccessToken.objects.exclude(token_checksum=_checksum(live["access_token"]))
+    for access_token in AccessToken.objects.all():
+        _link_id_token_row(access_token)
     IDToken.objects.filter(access_token__in=dead_access).update(expires=past)
     dead_access.update(expires=past)
     live_code = code_get(browser, application.client_id, pkce_make())
@@ -37,6 +40,22 @@ def live_and_dead(browser, shop_a):
         AccessToken.objects.get(token_checksum=_checksum(live["access_token"])).pk,
         Grant.objects.get(code=live_code).pk,
     )
+
+
+def _link_id_token_row(access_token) -> None:
+    """Give ``access_token`` the ID token row earlier versions stored with each token response.
+
+    ID tokens are no longer stored (``IdPValidator.finalize_id_token``); an upgraded
+    database still holds them until they expire, and the purge deletes them.
+    """
+    access_token.id_token = IDToken.objects.create(
+        user=access_token.user,
+        application=access_token.application,
+        jti=uuid.uuid4(),
+        expires=access_token.expires,
+        scope=access_token.scope,
+    )
+    access_token.save(update_fields=["id_token"])
 
 
 def _checksum(token: str) -> str:

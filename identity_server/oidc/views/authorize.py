@@ -19,6 +19,7 @@ from django.shortcuts import resolve_url
 from oauth2_provider.exceptions import FatalClientError, OAuthToolkitError
 from oauth2_provider.models import AbstractApplication, get_application_model
 from oauth2_provider.oauth2_backends import _add_iss_to_redirect
+from oauth2_provider.oauth2_validators import is_valid_resource_uri
 from oauth2_provider.scopes import get_scopes_backend
 from oauth2_provider.settings import oauth2_settings
 from oauth2_provider.views import AuthorizationView
@@ -45,6 +46,7 @@ CONSENT_FIELDS = (
     "code_challenge",
     "code_challenge_method",
     "nonce",
+    "resource",
 )
 # How long the proof of "asked to sign in again" stays usable: the time to type a password.
 REAUTH_STAMP_MAX_AGE_SECONDS = 600
@@ -66,9 +68,27 @@ def _request_digest(request: HttpRequest) -> str:
     return hashlib.sha256(urlencode(items).encode()).hexdigest()
 
 
+def _form_value(value) -> str:
+    """Return a request value as the consent form holds it (resource lists space-separated)."""
+    if isinstance(value, list):
+        return " ".join(value)
+    return str(value or "")
+
+
+def _resource_refused(request: HttpRequest) -> str | None:
+    """Return why the request's ``resource`` values are refused (RFC 8707 §2), or None."""
+    for resource in request.GET.getlist("resource"):
+        if not is_valid_resource_uri(resource):
+            return (
+                f"The resource '{resource}' is not a valid resource indicator: "
+                "it must be an absolute URI with a scheme and host."
+            )
+    return None
+
+
 def _consent_digest(data, scopes) -> str:
     """Digest what a consent form asks for: the client, where the code goes, the scopes."""
-    fields = [(name, str(data.get(name) or "")) for name in CONSENT_FIELDS]
+    fields = [(name, _form_value(data.get(name))) for name in CONSENT_FIELDS]
     fields.append(("scope", " ".join(sorted(scopes))))
     return hashlib.sha256(urlencode(fields).encode()).hexdigest()
 
@@ -141,6 +161,11 @@ class AuthorizeView(AuthorizationView):
         if refusal is not None:
             return self._error(credentials, *refusal, application)
         max_age_text = request.GET.get("max_age")
+        refused_resource = _resource_refused(request)
+        if refused_resource is not None:
+            return self._error(credentials, "invalid_target", refused_resource, application)
+        # RFC 8707: every ``resource`` value, as the list the code stores (oauthlib keeps one).
+        credentials["resource"] = request.GET.getlist("resource")
 
         if self._must_sign_in_again(
             request,
@@ -300,7 +325,7 @@ class AuthorizeView(AuthorizationView):
             "application": application,
             "scopes": scopes,
             "scopes_descriptions": [all_scopes[scope] for scope in scopes],
-            **{key: credentials[key] for key in CONSENT_FIELDS if key in credentials},
+            **{key: _form_value(credentials[key]) for key in CONSENT_FIELDS if key in credentials},
         }
         self.oauth2_data = context
         # A few recent forms: the user may have several tabs asking at once.

@@ -12,6 +12,13 @@ from oidc import constants
 from oidc.cors import cors_allow, cors_preflight
 from oidc.views.errors import JsonMethodNotAllowedMixin
 
+# oauthlib's headers for every token endpoint answer, success or error (RFC 6749 §5.1, §5.2).
+_TOKEN_RESPONSE_HEADERS = {
+    "Content-Type": "application/json",
+    "Cache-Control": "no-store",
+    "Pragma": "no-cache",
+}
+
 
 def _client_challenge(response: HttpResponse) -> HttpResponse:
     """RFC 6749 §5.2: a 401 for a failed client authentication challenges with Basic."""
@@ -48,13 +55,15 @@ class TokenView(JsonMethodNotAllowedMixin, dot_views.TokenView):
         """DOT's token response; the issued token is read back only for a signal receiver.
 
         DOT looks the new access token up again to send ``app_authorized``: a query per
-        token request that nothing here listens to.
+        token request that nothing here listens to. An error raised while the tokens are
+        stored (``invalid_target``, a refresh token rotated meanwhile) comes without
+        oauthlib's headers: it gets them here, JSON and never cached (RFC 6749 §5.2).
         """
         if app_authorized.has_listeners(sender=self):
             return super().authorization_flow_token_response(request, *args, **kwargs)
         _url, headers, body, status = self.create_token_response(request)
         response = HttpResponse(content=body, status=status)
-        for name, value in headers.items():
+        for name, value in {**_TOKEN_RESPONSE_HEADERS, **headers}.items():
             response[name] = value
         return response
 

@@ -79,3 +79,33 @@ def test_catalog_pages_keep_the_category(client: Client, db: None) -> None:
 
     assert '<a href="?category=kitchen&amp;page=2">Next</a>' in body
     assert "Page 1 of 2" in body
+
+
+def test_catalog_of_several_pages_counts_and_pages_as_before(client: Client, db: None) -> None:
+    """A catalog longer than a page is counted (COUNT) and split into pages."""
+    for name in ["A", "B", "C"]:
+        create_test_product(name=f"Product {name}")
+
+    with override_settings(SHOP={**settings.SHOP, "PRODUCTS_PER_PAGE": 2}):
+        first, second = client.get("/"), client.get("/?page=2")
+
+    assert [p.name for p in first.context["products"]] == ["Product A", "Product B"]
+    assert [p.name for p in second.context["products"]] == ["Product C"]
+    assert first.context["paginator"].num_pages == 2
+    assert "Page 2 of 2" in second.content.decode()
+
+
+def test_catalog_of_one_page_is_read_without_a_count(
+    client: Client, db: None, django_assert_num_queries
+) -> None:
+    """When the catalog fits its first page, the page's read counts it: no COUNT(*)."""
+    for name in ["A", "B"]:
+        create_test_product(name=f"Product {name}")
+
+    two_per_page = override_settings(SHOP={**settings.SHOP, "PRODUCTS_PER_PAGE": 2})
+    with two_per_page, django_assert_num_queries(2) as queries:  # products, categories
+        response = client.get("/")
+
+    assert [p.name for p in response.context["products"]] == ["Product A", "Product B"]
+    assert not response.context["is_paginated"]
+    assert not any("COUNT(" in query["sql"] for query in queries.captured_queries)

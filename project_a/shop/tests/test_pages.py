@@ -1,4 +1,5 @@
 import json
+import re
 from io import StringIO
 
 import pytest
@@ -112,3 +113,34 @@ def test_header_shows_avatar_from_identity_link(
     body = user_client.get("/").content.decode()
 
     assert 'class="avatar" src="http://localhost:8000/media/avatars/alice.png"' in body
+
+
+def test_landing_page_query_budget(
+    user_client: Client, user: AbstractBaseUser, django_assert_num_queries
+) -> None:
+    """The catalog a customer lands on after signing in costs 5 statements.
+
+    1. the session; 2. the first page of products, which is the whole catalog (no COUNT);
+    3. the user with its IdentityLink, for the avatar (one JOIN, sso_client's get_user);
+    4. the cart count in the header; 5. the categories with products on sale.
+    """
+    from sso_client.models import IdentityLink
+
+    IdentityLink.objects.create(
+        user=user, issuer="http://localhost:8000/o", sub=user.get_username(), picture=""
+    )
+    call_command("seed_demo", stdout=StringIO())
+
+    with django_assert_num_queries(5) as queries:
+        response = user_client.get("/")
+
+    assert response.status_code == 200
+    tables = [re.findall(r'FROM "(\w+)"', query["sql"])[0] for query in queries.captured_queries]
+    assert tables == [
+        "django_session",
+        "shop_product",
+        "auth_user",
+        "shop_cartitem",
+        "shop_category",
+    ]
+    assert 'LEFT OUTER JOIN "sso_client_identitylink"' in queries.captured_queries[2]["sql"]
