@@ -16,7 +16,6 @@ from oauth2_provider.models import (
     AbstractApplication,
     get_access_token_model,
     get_grant_model,
-    get_id_token_model,
     get_refresh_token_model,
 )
 from oauth2_provider.oauth2_validators import OAuth2Validator
@@ -43,7 +42,6 @@ from oidc.services.tokens import authorization_code_consume, tokens_revoke_for_r
 
 AccessToken = get_access_token_model()
 Grant = get_grant_model()
-IDToken = get_id_token_model()
 RefreshToken = get_refresh_token_model()
 
 # The code's Grant row, read (and locked) once per token request and kept on the oauthlib

@@ -1,7 +1,6 @@
 """argon2id hashes: at most ARGON2_CONCURRENT_HASHES at once per process."""
 
 import threading
-import time
 
 import pytest
 from django.contrib.auth.hashers import Argon2PasswordHasher, check_password, make_password
@@ -18,27 +17,42 @@ def slots(settings, request):
     hashers._hashing_slots.cache_clear()
 
 
-def _most_at_once(monkeypatch, method: str, call, threads: int = 4) -> int:
-    """Run `call` in `threads` threads with argon2 itself slowed down; return the peak overlap."""
-    running, peak, lock = 0, 0, threading.Lock()
+def _most_at_once(monkeypatch, method: str, call, *, slots: int, threads: int = 4) -> int:
+    """Run `call` in `threads` threads, holding argon2 until `slots` run; return the peak.
+
+    While the permitted hashes are held, no permit is left: the other threads must wait.
+    The hold ends once that is seen (or at a 30 s deadline), never after a fixed time.
+    """
+    running, peak = 0, 0
+    changed, release = threading.Condition(), threading.Event()
     original = getattr(Argon2PasswordHasher, method)
 
-    def slow(self, *args):
+    def held(self, *args):
         nonlocal running, peak
-        with lock:
+        with changed:
             running += 1
             peak = max(peak, running)
-        time.sleep(0.05)
-        with lock:
+            changed.notify_all()
+        release.wait(timeout=30)
+        with changed:
             running -= 1
         return original(self, *args)
 
-    monkeypatch.setattr(Argon2PasswordHasher, method, slow)
+    monkeypatch.setattr(Argon2PasswordHasher, method, held)
     workers = [threading.Thread(target=call) for _ in range(threads)]
     for worker in workers:
         worker.start()
+    with changed:
+        filled = changed.wait_for(lambda: running >= slots, timeout=30)
+    permits = hashers._hashing_slots()
+    permit_left = permits.acquire(blocking=False)
+    if permit_left:
+        permits.release()
+    release.set()
     for worker in workers:
         worker.join()
+    assert filled
+    assert not permit_left
     return peak
 
 
@@ -52,7 +66,7 @@ def test_verifications_wait_for_a_permit(slots, settings, monkeypatch):
     def verify():
         results.append(hasher.verify("correct horse battery", encoded))
 
-    assert _most_at_once(monkeypatch, "verify", verify) == slots
+    assert _most_at_once(monkeypatch, "verify", verify, slots=slots) == slots
     assert results == [True] * 4
 
 
@@ -65,7 +79,7 @@ def test_new_hashes_wait_for_a_permit_too(slots, settings, monkeypatch):
     def hash_one():
         made.append(make_password("correct horse battery"))
 
-    assert _most_at_once(monkeypatch, "encode", hash_one) == 1
+    assert _most_at_once(monkeypatch, "encode", hash_one, slots=slots) == 1
     assert all(check_password("correct horse battery", encoded) for encoded in made)
 
 

@@ -116,7 +116,9 @@ def test_enrolment_shows_a_local_svg_qr_code_and_the_secret_then_confirms_with_a
         ("passkey", True),
     ],
 )
-def test_which_factors_make_the_sign_in_ask_for_a_second_step(make_user, user, factor, asks):
+def test_which_factors_make_the_sign_in_ask_for_a_second_step(
+    make_user, user, factor, asks, django_assert_num_queries
+):
     """A confirmed app, an unused recovery code or a passkey each ask for it (one query)."""
     if factor == "unconfirmed app":
         TOTPDevice.objects.create(user=user, name="App", confirmed=False)
@@ -131,7 +133,10 @@ def test_which_factors_make_the_sign_in_ask_for_a_second_step(make_user, user, f
     elif factor == "passkey":
         Passkey.objects.create(user=user, name="Laptop", credential_id="abc", public_key=b"k")
 
-    assert mfa.user_has_second_factor(user) is asks
+    with django_assert_num_queries(1):
+        found = mfa.user_has_second_factor(user)
+
+    assert found is asks
 
 
 def test_a_wrong_first_code_leaves_the_app_unconfirmed(browser, user):

@@ -256,3 +256,23 @@ def test_with_a_grace_period_dots_rotation_runs(tokens, shop_a, settings):
     assert _refresh_token_row(rotated).token_family == old_refresh.token_family
     assert _userinfo(rotated["access_token"]).status_code == 200
     assert _userinfo(tokens["access_token"]).status_code == 401
+
+
+def _foreign_keys_at(model) -> set[tuple[str, str, str]]:
+    return {
+        (relation.related_model._meta.label, relation.field.name, relation.on_delete.__name__)
+        for relation in model._meta.related_objects
+    }
+
+
+def test_the_raw_deletes_know_every_foreign_key_at_their_rows():
+    """The code's and the rotated access token's DELETEs skip Django's delete collector.
+
+    Each clears the one foreign key at its row itself (the session link's code, the refresh
+    token's access token); a new foreign key at either would be left dangling, so it fails
+    here first (oidc.services.tokens, oidc.services.rotation).
+    """
+    assert _foreign_keys_at(Grant) == {("oidc.SessionGrant", "grant", "SET_NULL")}
+    assert _foreign_keys_at(AccessToken) == {
+        ("oauth2_provider.RefreshToken", "access_token", "SET_NULL")
+    }
