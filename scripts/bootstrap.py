@@ -48,14 +48,6 @@ def read_env_file(path: Path) -> dict[str, str]:
     return pairs
 
 
-def signing_key_ensure(path: Path) -> None:
-    """Write a 2048-bit RSA private key in PEM to `path` unless one is there."""
-    if path.exists():
-        return
-    path.touch(mode=0o600)
-    path.write_text(key_pem_generate())
-
-
 def keys_dir_ensure(keys_dir: Path) -> None:
     """Write a first signing key into `keys_dir` unless it holds one, and the next key."""
     now = datetime.now(UTC)

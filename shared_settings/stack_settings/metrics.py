@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from django.conf import settings
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.http import require_safe
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -166,10 +167,12 @@ def metrics_registry(collectors: Iterable[Collector] = ()) -> CollectorRegistry:
     return registry
 
 
+@require_safe
 def metrics_view(request: HttpRequest, *, collectors: Iterable[Collector] = ()) -> HttpResponse:
     """Answer the Prometheus text exposition, or 403 JSON to a request from outside.
 
-    A project's view calls it with its scrape-time collectors.
+    A project's view calls it with its scrape-time collectors. A scrape is a GET: any other
+    method is 405, as on the probes.
     """
     if not metrics_access_allowed(request, token=getattr(settings, "METRICS_TOKEN", "")):
         response: HttpResponse = JsonResponse(

@@ -88,12 +88,17 @@ class RequestIdMiddleware:
 
 
 class RequestIdFilter(logging.Filter):
-    """Put the current request's id (or "-") on every record, as ``record.request_id``."""
+    """Put the current request's id (or "-") on every record, as ``record.request_id``.
+
+    Django logs a 4xx or 5xx response ("Not Found: /x") once every middleware has returned,
+    when the id is no longer bound; its record carries the request, whose id is used then.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Add ``request_id`` unless the record already has one; keep every record."""
         if not hasattr(record, "request_id"):
-            record.request_id = request_id_var.get()
+            request_id = getattr(getattr(record, "request", None), "request_id", None)
+            record.request_id = request_id or request_id_var.get()
         return True
 
 

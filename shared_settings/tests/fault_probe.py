@@ -1,6 +1,6 @@
 """Request a project's pages while its database is unreachable, then once it answers again.
 
-Run by test_faults_postgres.py in a project's folder, with DATABASE_URL on a closed port of
+Run by test_deployment.py in a project's folder, with DATABASE_URL on a closed port of
 127.0.0.1: ``python fault_probe.py REQUESTS_JSON [HOST:PORT]``. It answers the requests, then,
 given HOST:PORT, starts forwarding that port to the real PostgreSQL there and answers the
 requests again, in the same process: no restart. It prints one JSON document.
@@ -11,7 +11,6 @@ import os
 import socket
 import sys
 import threading
-import time
 from urllib.parse import urlsplit
 
 sys.path.insert(0, os.getcwd())
@@ -28,20 +27,17 @@ from django.test import Client  # noqa: E402
 def answer(
     method: str, path: str, headers: dict[str, str], with_session: bool, data: dict | None = None
 ) -> dict:
-    """Return what one request got: status, Retry-After, JSON error or page, seconds taken."""
+    """Return what one request got: status, Retry-After, JSON error or page."""
     client = Client(raise_request_exception=False)
     if with_session:
         client.cookies[settings.SESSION_COOKIE_NAME] = "s" * 32
-    started = time.monotonic()
     response = getattr(client, method)(path, data, **headers)
-    seconds = time.monotonic() - started
     is_json = response.get("Content-Type", "").startswith("application/json")
     return {
         "status": response.status_code,
         "retry_after": response.get("Retry-After"),
         "json": json.loads(response.content) if is_json else None,
         "page": "" if is_json else response.content.decode()[:2000],
-        "seconds": seconds,
     }
 
 
@@ -71,8 +67,6 @@ def forward(port: int, target: tuple[str, int]) -> None:
 
 def main() -> None:
     requests = json.loads(sys.argv[1])
-    # Untimed: the first request imports the URLconf and views, which is not the database's time.
-    Client().get("/healthz")
     report = {"down": [answer(*request) for request in requests]}
     if len(sys.argv) > 2:
         host, port = sys.argv[2].rsplit(":", 1)

@@ -127,13 +127,16 @@ def probe(project: str, tmp_path: Path, recover_to: str | None = None) -> dict:
 
 
 @pytest.mark.parametrize("project", PROJECTS)
-def test_an_unreachable_database_answers_503_within_a_second(project: str, tmp_path: Path) -> None:
-    """Pages say "try again shortly", programs get JSON, both with Retry-After; never a 500."""
+def test_an_unreachable_database_answers_503(project: str, tmp_path: Path) -> None:
+    """Pages say "try again shortly", programs get JSON, both with Retry-After; never a 500.
+
+    The connect timeout that keeps a request from waiting on a dead server is asserted in
+    test_production.py, not timed here.
+    """
     *answers, readyz, healthz = probe(project, tmp_path)["down"]
 
     for answer in answers:
         assert (answer["status"], answer["retry_after"]) == (503, "5"), answer
-        assert answer["seconds"] < 1
         if answer["json"] is not None:
             assert answer["json"]["error"] == "temporarily_unavailable"
         else:

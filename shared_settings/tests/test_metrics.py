@@ -75,6 +75,18 @@ def test_the_view_answers_403_json_from_outside() -> None:
     assert b"stack_test_probe_total" not in response.content
 
 
+@pytest.mark.parametrize("method", ["post", "put", "delete", "options"])
+def test_the_view_answers_only_a_scrape(method: str) -> None:
+    """Any method but GET and HEAD is 405, and lists no metric."""
+    request = getattr(RequestFactory(), method)("/metrics", REMOTE_ADDR="127.0.0.1")
+
+    response = metrics_view(request)
+
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, HEAD"
+    assert b"stack_test_probe_total" not in response.content
+
+
 def _samples(content: bytes) -> dict[tuple[str, tuple], float]:
     return {
         (sample.name, tuple(sorted(sample.labels.items()))): sample.value

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
 from django.test import RequestFactory
+from django.utils.log import log_response
 
 from stack_settings.observability import (
     NO_REQUEST_ID,
@@ -95,6 +96,22 @@ def test_the_request_line_is_logged_with_its_fields(caplog) -> None:
     assert (record.method, record.path, record.status) == ("POST", "/o/token/", 400)
     assert record.duration_ms >= 0
     assert record.getMessage().startswith("POST /o/token/ 400 ")
+
+
+def test_djangos_response_warning_after_the_middleware_carries_the_request_id(caplog) -> None:
+    """Django logs "Not Found: /x" once the middleware has returned: the id is still on it."""
+    caplog.handler.addFilter(RequestIdFilter())
+    caplog.set_level(logging.WARNING, logger="django.request")
+    request = RequestFactory().get("/x", HTTP_X_REQUEST_ID="rid-404")
+    response = RequestIdMiddleware(lambda request: HttpResponse(status=404))(request)
+
+    # What django.core.handlers.base.BaseHandler.get_response does after the middleware chain.
+    log_response("%s: %s", response.reason_phrase, request.path, response=response, request=request)
+
+    [record] = [r for r in caplog.records if r.name == "django.request"]
+    assert record.getMessage() == "Not Found: /x"
+    assert record.request_id == "rid-404"
+    assert request_id_var.get() == NO_REQUEST_ID
 
 
 def _json_line(record: logging.LogRecord) -> dict:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from support.web import sign_in_at_shop
 
 from .stack import SmokeClient
@@ -15,23 +13,17 @@ def test_database_down_answers_503_then_sign_in_works_again(stack, client, custo
     sign_in_at_shop(client, stack.shop_a, customer.email, customer.password)
     stack.compose("kill", "db")
     try:
-        started = time.monotonic()
         page = client.get(f"{stack.idp}/account/profile/", allow_redirects=False)
-        page_seconds = time.monotonic() - started
-        started = time.monotonic()
         bearer = {"Authorization": "Bearer not-a-token"}
         api = client.get(f"{stack.idp}/o/userinfo/", headers=bearer)
-        api_seconds = time.monotonic() - started
     finally:
         stack.compose("start", "db")
 
     assert page.status_code == 503, page.text[:500]
     assert int(page.headers["Retry-After"]) > 0
-    assert page_seconds < 1
     assert api.status_code == 503, api.text[:500]
     assert api.json()["error"] == "temporarily_unavailable"
     assert "Retry-After" in api.headers
-    assert api_seconds < 1
 
     stack.wait_healthy("db")
     again = SmokeClient(stack)

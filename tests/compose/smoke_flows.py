@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from support.stack import wait_for
 from support.web import sign_in_at_shop
 
-from .stack import ComposeStack, SmokeClient, wait_until
+from .stack import ComposeStack, SmokeClient
 
 
 def user_name(client: SmokeClient, url: str) -> str | None:
@@ -38,7 +39,7 @@ def test_sign_in_at_a_then_silently_at_b_then_out_everywhere(stack, client, cust
     assert user_name(client, f"{stack.shop_a}/") is None
     assert not signed_in_at_idp(client, stack)
     # Shop B hears of it from the events worker's back-channel logout token.
-    wait_until(lambda: user_name(client, f"{stack.shop_b}/") is None, 30, "logout at shop B")
+    assert wait_for(lambda: user_name(client, f"{stack.shop_b}/") is None, deadline_seconds=30)
 
 
 def test_identity_admin_page_is_reachable(stack, client):

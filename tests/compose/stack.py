@@ -7,13 +7,12 @@ import json
 import os
 import shlex
 import subprocess
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from support.stack import wait_for
 from support.web import WebClient
 from wait_ready import wait_ready
 
@@ -88,20 +87,17 @@ class ComposeStack:
 
     def wait_healthy(self, service: str, *, deadline_seconds: float = 60) -> None:
         """Wait until docker reports the service healthy."""
-        wait_until(lambda: self.health(service) == "healthy", deadline_seconds, service)
+
+        def healthy() -> bool:
+            return self.health(service) == "healthy"
+
+        waited = wait_for(healthy, deadline_seconds=deadline_seconds)
+        assert waited, f"{service} not healthy after {deadline_seconds} s"
 
     def wait_servers_ready(self, urls: list[str]) -> None:
         """Wait until each server answers its readiness check."""
         not_ready = wait_ready(urls, deadline_seconds=60, path="/readyz")
         assert not not_ready, f"not ready after 60 s: {not_ready}"
-
-
-def wait_until(condition: Callable[[], bool], deadline_seconds: float, what: str) -> None:
-    """Poll ``condition`` until it holds; fail after ``deadline_seconds``."""
-    deadline = time.monotonic() + deadline_seconds
-    while not condition():
-        assert time.monotonic() < deadline, f"gave up waiting for {what}"
-        time.sleep(0.2)
 
 
 class SmokeClient(WebClient):
