@@ -1,7 +1,6 @@
 """Read-side of the oidc app: claims, IdP sessions, consent, token introspection."""
 
 import functools
-import hashlib
 from collections.abc import Callable, Iterable
 from typing import Any
 from uuid import UUID
@@ -17,6 +16,7 @@ from oauth2_provider.models import (
 from oauth2_provider.settings import oauth2_settings
 
 from oidc import constants
+from oidc.checksums import token_checksum
 from oidc.models import ClientOptions, Consent, IdPSession, SessionGrant
 
 AccessToken = get_access_token_model()
@@ -148,7 +148,7 @@ def refresh_token_locked(*, token: str) -> AbstractRefreshToken | None:
     doubled). The lock makes parallel refreshes with one token queue up in the token view's
     transaction (RFC 9700 §4.14.2): each later one then reads the token revoked.
     """
-    checksum = hashlib.sha256(token.encode("utf-8")).hexdigest()
+    checksum = token_checksum(token)
     rows = list(_refresh_tokens_for_rotation().filter(token_checksum=checksum))
     if not rows:
         return None
@@ -181,7 +181,7 @@ def token_introspection(*, token: str, client: AbstractApplication) -> dict[str,
     ``{"active": false}`` alike, so the answer never tells another client's token apart.
     """
     inactive: dict[str, Any] = {"active": False}
-    checksum = hashlib.sha256(token.encode("utf-8")).hexdigest()
+    checksum = token_checksum(token)
     may_see_all = ClientOptions.objects.filter(application=client, can_introspect=True).exists()
 
     def visible(application_id: int | None) -> bool:

@@ -1,7 +1,6 @@
 """The oauthlib request validator: our claims, the IdP session, and stricter token rules."""
 
 import functools
-import hashlib
 import json
 import re
 from collections import OrderedDict
@@ -23,6 +22,7 @@ from oauth2_provider.settings import oauth2_settings
 from oauthlib.oauth2.rfc6749 import errors
 
 from oidc import constants
+from oidc.checksums import token_checksum
 from oidc.cors import origin_allowed
 from oidc.selectors import (
     claims_supported,
@@ -373,7 +373,7 @@ class IdPValidator(OAuth2Validator):
 
         With a grace period configured DOT's rotation runs, and so does its validation.
         """
-        checksum = hashlib.sha256(refresh_token.encode("utf-8")).hexdigest()
+        checksum = token_checksum(refresh_token)
         # RFC 9700 §4.14.2: one rotation per token. The lock makes parallel refreshes queue;
         # each later one then sees the token already rotated (a replay, revoking the family).
         list(

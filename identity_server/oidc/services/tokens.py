@@ -1,11 +1,11 @@
 """Revoke tokens (of ended IdP sessions, of a replayed code); consume a redeemed code."""
 
-import hashlib
 from uuid import UUID
 
 from django.db import router
 from oauth2_provider.models import AbstractGrant, get_grant_model, get_refresh_token_model
 
+from oidc.checksums import token_checksum
 from oidc.models import SessionGrant
 
 Grant = get_grant_model()
@@ -14,7 +14,7 @@ RefreshToken = get_refresh_token_model()
 
 def code_digest(code: str) -> str:
     """Return the SHA-256 hex digest under which a code's redemption is remembered."""
-    return hashlib.sha256(code.encode()).hexdigest()
+    return token_checksum(code)
 
 
 def token_families_revoke(*, families: set) -> None:

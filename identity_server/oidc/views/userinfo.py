@@ -1,12 +1,11 @@
 """The userinfo endpoint: access tokens in the Authorization header, never cached."""
 
-import hashlib
-
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from oauth2_provider import views as dot_views
 from oauth2_provider.models import get_access_token_model
 from oauth2_provider.settings import oauth2_settings
 
+from oidc.checksums import token_checksum
 from oidc.cors import cors_allow, cors_preflight
 
 AccessToken = get_access_token_model()
@@ -67,7 +66,7 @@ def _lacks_openid_scope(request: HttpRequest) -> bool:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         return False
-    checksum = hashlib.sha256(token.strip().encode("utf-8")).hexdigest()
+    checksum = token_checksum(token.strip())
     access = AccessToken.objects.filter(token_checksum=checksum).first()
     return access is not None and access.is_valid() and not access.allow_scopes(["openid"])
 
