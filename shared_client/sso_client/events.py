@@ -6,13 +6,13 @@ from typing import Any
 from django.db import transaction
 
 from sso_client import constants as c
-from sso_client.conf import cache_key, sso_settings
 from sso_client.event_tokens import SecurityEvent, security_event_validate
 from sso_client.exceptions import SSOError, TokenError
 from sso_client.models import IdentityLink
 from sso_client.provisioning import shadow_user_update
 from sso_client.shadow_status import shadow_status_set
 from sso_client.signals import sso_event_send
+from sso_client.tokens import jti_first_seen
 
 logger = logging.getLogger(__name__)
 
@@ -32,12 +32,9 @@ class EventHookFailed(SSOError):
 def _jti_remember(event: SecurityEvent) -> None:
     """Raise TokenError for a `jti` seen before (RFC 8417 §2.2); remember it otherwise.
 
-    In the CACHE_ALIAS cache, which every process shares, until the token is too old to pass
-    validation anyway. The provider signs every delivery attempt afresh, with a new jti.
+    The provider signs every delivery attempt afresh, with a new jti.
     """
-    key = cache_key("event-jti", event.issuer, event.jti)
-    ttl = sso_settings.LOGOUT_TOKEN_MAX_AGE + 2 * sso_settings.LEEWAY
-    if not sso_settings.cache().add(key, 1, ttl):
+    if not jti_first_seen(kind="event-jti", issuer=event.issuer, jti=event.jti):
         raise TokenError("jti seen before")
 
 

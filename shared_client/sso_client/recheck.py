@@ -7,9 +7,7 @@ SESSION_RECHECK_SECONDS after its last check, plus the time until its next reque
 
 import logging
 import time
-from urllib.parse import quote_plus
 
-import requests
 from django.contrib import auth
 from django.http import HttpRequest
 
@@ -19,6 +17,7 @@ from sso_client.discovery import provider_metadata
 from sso_client.exceptions import ProviderMisconfigured, SSOError
 from sso_client.models import SSOSession
 from sso_client.transport import (
+    client_basic_auth,
     json_object,
     provider_errors,
     provider_headers,
@@ -26,13 +25,6 @@ from sso_client.transport import (
 )
 
 logger = logging.getLogger(__name__)
-
-
-def _client_auth() -> requests.auth.HTTPBasicAuth:
-    """Return client_secret_basic credentials (RFC 6749 §2.3.1: form-encoded, then Basic)."""
-    return requests.auth.HTTPBasicAuth(
-        quote_plus(sso_settings.CLIENT_ID), quote_plus(sso_settings.CLIENT_SECRET)
-    )
 
 
 def refresh_token_active(*, refresh_token: str) -> bool:
@@ -49,7 +41,7 @@ def refresh_token_active(*, refresh_token: str) -> bool:
         response = provider_session().post(
             endpoint,
             data={"token": refresh_token, "token_type_hint": "refresh_token"},
-            auth=_client_auth(),
+            auth=client_basic_auth(),
             timeout=sso_settings.TIMEOUT,
             verify=sso_settings.VERIFY_SSL,
             headers=provider_headers({"Accept": "application/json"}),

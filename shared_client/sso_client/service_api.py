@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote, urljoin
+from urllib.parse import urljoin
 
 import requests
 
@@ -16,7 +16,7 @@ from sso_client.claims import sub_is_valid
 from sso_client.conf import sso_settings
 from sso_client.discovery import provider_metadata
 from sso_client.exceptions import ProviderMisconfigured, ProviderUnavailable, ServiceAPIError
-from sso_client.transport import provider_headers, provider_session
+from sso_client.transport import client_basic_auth, provider_headers, provider_session
 
 USERS_READ_SCOPE = "users:read"
 # The reconcile list (`sso_sync`): every user changed since a cursor.
@@ -133,18 +133,13 @@ def service_access_token(*, scope: str) -> str:
     Raise ProviderUnavailable, ServiceAPIError (credentials or scope refused) or
     ProviderMisconfigured (the answer is not a bearer token response).
     """
-    # RFC 6749 §2.3.1: id and secret are form-encoded before they are joined for Basic.
-    credentials = (
-        quote(sso_settings.CLIENT_ID or "", safe=""),
-        quote(sso_settings.CLIENT_SECRET or "", safe=""),
-    )
     body = _request_json(
         "POST",
         url=provider_metadata()["token_endpoint"],
         what="token endpoint (client credentials)",
         scope=scope,
         data={"grant_type": "client_credentials", "scope": scope},
-        auth=credentials,
+        auth=client_basic_auth(),
         headers={"Accept": "application/json"},
     )
     token = body.get("access_token")

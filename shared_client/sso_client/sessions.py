@@ -12,10 +12,9 @@ from django.utils import timezone
 
 from sso_client import constants as c
 from sso_client.claims import bounded_key
-from sso_client.conf import cache_key, sso_settings
 from sso_client.exceptions import TokenError
 from sso_client.models import SSOSession
-from sso_client.tokens import logout_token_validate
+from sso_client.tokens import jti_first_seen, logout_token_validate
 
 SID_MAX_LENGTH = SSOSession._meta.get_field("sid").max_length
 # The purge leaves younger SSOSession rows alone: far longer than any sign-in request takes
@@ -110,11 +109,7 @@ def backchannel_logout(*, token: str) -> int:
     replays), ProviderUnavailable when the keys cannot be fetched.
     """
     claims = logout_token_validate(token=token)
-    # Remembered until the token is too old to pass validation anyway.
-    jti_key = cache_key("logout-jti", claims[c.CLAIM_ISS], claims[c.CLAIM_JTI])
-    ttl = sso_settings.LOGOUT_TOKEN_MAX_AGE + 2 * sso_settings.LEEWAY
-    # In the CACHE_ALIAS cache, which every process shares: a replay to another process fails too.
-    if not sso_settings.cache().add(jti_key, 1, ttl):
+    if not jti_first_seen(kind="logout-jti", issuer=claims[c.CLAIM_ISS], jti=claims[c.CLAIM_JTI]):
         raise TokenError("logout token replayed (jti seen before)")
     return sso_sessions_end(
         issuer=claims[c.CLAIM_ISS], sid=claims.get(c.CLAIM_SID), sub=claims.get(c.CLAIM_SUB)

@@ -13,7 +13,7 @@ import jwt
 
 from sso_client import constants as c
 from sso_client.claims import sub_is_valid
-from sso_client.conf import sso_settings
+from sso_client.conf import cache_key, sso_settings
 from sso_client.exceptions import TokenError
 from sso_client.jwks import signing_key
 
@@ -257,6 +257,16 @@ def event_token_check(claims: dict[str, Any], *, kind: str) -> None:
         )
     if issued_at < time.time() - sso_settings.LOGOUT_TOKEN_MAX_AGE:
         raise TokenError(f"{kind} is too old")
+
+
+def jti_first_seen(*, kind: str, issuer: str, jti: str) -> bool:
+    """Remember the `jti` of a pushed token of `kind`; return False when seen before (a replay).
+
+    In the CACHE_ALIAS cache, which every process shares, so a replay to another process fails
+    too; until the token is too old to pass event_token_check anyway.
+    """
+    ttl = sso_settings.LOGOUT_TOKEN_MAX_AGE + 2 * sso_settings.LEEWAY
+    return sso_settings.cache().add(cache_key(kind, issuer, jti), 1, ttl)
 
 
 def logout_token_validate(*, token: str) -> dict[str, Any]:

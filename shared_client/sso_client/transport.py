@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
+from urllib.parse import quote_plus
 
 import requests
 from django.http import HttpRequest, HttpResponse
@@ -58,6 +59,17 @@ def provider_session() -> requests.Session:
         session.cookies.set_policy(_NoCookies())
         _sessions.session, _sessions.pid = session, pid
     return _sessions.session
+
+
+def client_basic_auth() -> requests.auth.HTTPBasicAuth:
+    """Return SSO_CLIENT's CLIENT_ID and CLIENT_SECRET as client_secret_basic credentials.
+
+    RFC 6749 §2.3.1: each is form-encoded (application/x-www-form-urlencoded) before the two
+    are joined for HTTP Basic, so a `:`, `+` or space in a secret reaches the provider intact.
+    """
+    return requests.auth.HTTPBasicAuth(
+        quote_plus(sso_settings.CLIENT_ID or ""), quote_plus(sso_settings.CLIENT_SECRET or "")
+    )
 
 
 class RequestIdMiddleware:

@@ -1,5 +1,6 @@
-"""The request id sso_client forwards to the provider (transport.RequestIdMiddleware)."""
+"""HTTP to the provider: the request id it forwards, the keep-alive session, the credentials."""
 
+import base64
 import threading
 import urllib.request
 from http.client import HTTPMessage
@@ -14,6 +15,7 @@ from django.test import RequestFactory
 
 from sso_client.transport import (
     RequestIdMiddleware,
+    client_basic_auth,
     provider_headers,
     provider_session,
 )
@@ -108,3 +110,13 @@ def test_the_provider_session_keeps_no_cookie() -> None:
 
     assert len(plain) == 1, "a plain requests.Session would keep it"
     assert len(provider_session().cookies) == 0
+
+
+def test_client_credentials_are_form_encoded_before_basic(settings: Any) -> None:
+    """RFC 6749 §2.3.1: a `:`, `+`, `%` or space in the id or secret is form-encoded first."""
+    settings.SSO_CLIENT = {**settings.SSO_CLIENT, "CLIENT_ID": "shop a", "CLIENT_SECRET": "s:+%/é"}
+    call = requests.Request("POST", f"{ISSUER}/token/", auth=client_basic_auth()).prepare()
+
+    scheme, _, encoded = call.headers["Authorization"].partition(" ")
+    assert scheme == "Basic"
+    assert base64.b64decode(encoded).decode() == "shop+a:s%3A%2B%25%2F%C3%A9"

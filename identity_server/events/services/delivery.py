@@ -174,11 +174,12 @@ def retry_after_seconds(value: str | None) -> float | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    # ASCII only: "²" (latin-1 in a header) is a digit to str.isdigit() and not to float().
+    if value.isascii() and value.isdigit():
         return float(value)
     try:
         when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: a year of 20 digits
         return None
     if when.tzinfo is None:
         return None

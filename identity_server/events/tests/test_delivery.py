@@ -12,7 +12,12 @@ from oauth2_provider.settings import oauth2_settings
 from accounts.services import user_deactivate, user_profile_update
 from events import constants
 from events.models import Delivery
-from events.services.delivery import Outcome, deliveries_claim, outcome_record
+from events.services.delivery import (
+    Outcome,
+    deliveries_claim,
+    outcome_record,
+    retry_after_seconds,
+)
 from events.services.worker import DeliveryWorker
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -93,6 +98,32 @@ def test_a_429_retry_after_is_honoured(knows_alice, user, receiver, settings):
     delivery = Delivery.objects.get()
     assert (delivery.status, delivery.last_status_code) == ("pending", 429)
     assert delivery.next_attempt_at >= before + timedelta(seconds=120)
+
+
+@pytest.mark.parametrize(
+    "value", ["\u00b2", "soon", "-5", "Mon, 01 Jan 99999999999999999999 00:00:00 GMT", ""]
+)
+def test_a_malformed_retry_after_is_ignored(value):
+    """A Retry-After that is neither digits nor an HTTP date asks for no wait."""
+    assert retry_after_seconds(value) is None
+
+
+def test_an_acknowledgement_with_a_malformed_retry_after_is_delivered(
+    knows_alice, user, receiver, settings
+):
+    """A 2xx is delivered whatever else its headers say: no retry of what the client took."""
+    settings.EVENTS_RETRY_FOR_SECONDS = 0  # a wrongly retried attempt fails at once
+    receiver.script((202, {"Retry-After": "\u00b2"}, 0.0))
+    user_deactivate(user=user)
+
+    assert deliver() == 1
+
+    delivery = Delivery.objects.get()
+    assert (delivery.status, delivery.last_status_code, delivery.last_error) == (
+        "delivered",
+        202,
+        "",
+    )
 
 
 def test_a_timeout_is_retried(knows_alice, user, receiver):
