@@ -18,6 +18,7 @@ from oauth2_provider.settings import oauth2_settings
 from oidc import constants
 from oidc.checksums import token_checksum
 from oidc.models import ClientOptions, Consent, IdPSession, SessionGrant
+from oidc.services.rotation import refresh_token_is_live
 
 AccessToken = get_access_token_model()
 RefreshToken = get_refresh_token_model()
@@ -173,48 +174,36 @@ def consents_of(*, user) -> list[Consent]:
     )
 
 
-def token_introspection(*, token: str, client: AbstractApplication) -> dict[str, Any]:
+def token_introspection(
+    *, token: str, client: AbstractApplication, hint: str | None = None
+) -> dict[str, Any]:
     """Return the RFC 7662 answer about ``token`` for ``client``.
 
     A client learns about its own tokens; a client registered as a resource server
     (``can_introspect``) about any. Anything else, expired, revoked or unknown, is
     ``{"active": false}`` alike, so the answer never tells another client's token apart.
+    ``hint`` (``token_type_hint``) decides which table is searched first, then the other
+    (RFC 7662 §2.1): sso_client's session re-check names refresh tokens.
     """
     inactive: dict[str, Any] = {"active": False}
     checksum = token_checksum(token)
+    lookups = [_access_token_found, _refresh_token_found]
+    if hint == "refresh_token":
+        lookups.reverse()
+    found = next((hit for lookup in lookups if (hit := lookup(checksum)) is not None), None)
+    if found is None:
+        return inactive
+    row, live, owner, scope, expires, token_type = found
     may_see_all = ClientOptions.objects.filter(application=client, can_introspect=True).exists()
-
-    def visible(application_id: int | None) -> bool:
-        return may_see_all or application_id == client.pk
-
-    access = (
-        AccessToken.objects.select_related("user", "application")
-        .filter(token_checksum=checksum)
-        .first()
-    )
-    if access is not None:
-        if not visible(access.application_id) or not access.is_valid():
-            return inactive
-        owner, scope, expires = access.user, access.scope, access.expires
-        application, issued = access.application, access.created
-        token_type: str | None = "Bearer"  # noqa: S105 (a token type, RFC 6750)
-    else:
-        refresh = (
-            RefreshToken.objects.select_related("user", "application", "access_token")
-            .filter(token_checksum=checksum, revoked__isnull=True)
-            .first()
-        )
-        if refresh is None or refresh.access_token is None or not visible(refresh.application_id):
-            return inactive
-        owner, scope, expires = refresh.user, refresh.access_token.scope, None
-        application, issued, token_type = refresh.application, refresh.created, None
+    if not live or not (may_see_all or row.application_id == client.pk):
+        return inactive
     if owner is not None and not owner.is_active:
         return inactive
     answer: dict[str, Any] = {
         "active": True,
         "scope": scope,
-        "client_id": application.client_id,
-        "iat": int(issued.timestamp()),
+        "client_id": row.application.client_id,
+        "iat": int(row.created.timestamp()),
         "iss": oauth2_settings.OIDC_ISS_ENDPOINT,
     }
     if token_type:
@@ -224,3 +213,33 @@ def token_introspection(*, token: str, client: AbstractApplication) -> dict[str,
     if owner is not None:
         answer["sub"] = str(owner.sub)
     return answer
+
+
+def _access_token_found(checksum: str) -> tuple | None:
+    """Return (row, live, owner, scope, expires, type) of the access token, or None."""
+    access = (
+        AccessToken.objects.select_related("user", "application")
+        .filter(token_checksum=checksum)
+        .first()
+    )
+    if access is None:
+        return None
+    return access, access.is_valid(), access.user, access.scope, access.expires, "Bearer"
+
+
+def _refresh_token_found(checksum: str) -> tuple | None:
+    """Return (row, live, owner, scope, expires, type) of the unrevoked refresh token, or None.
+
+    Live by the rotation's rules: an orphan, or one past ``REFRESH_TOKEN_EXPIRE_SECONDS``
+    after its access token expired, can refresh nothing and is not active.
+    """
+    refresh = (
+        RefreshToken.objects.select_related("user", "application", "access_token")
+        .filter(token_checksum=checksum, revoked__isnull=True)
+        .first()
+    )
+    if refresh is None:
+        return None
+    live = refresh_token_is_live(refresh_token=refresh)
+    scope = refresh.access_token.scope if refresh.access_token else ""
+    return refresh, live, refresh.user, scope, None, None

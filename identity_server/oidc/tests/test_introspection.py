@@ -1,8 +1,13 @@
 """Token introspection (RFC 7662): confidential clients, their own tokens, no personal data."""
 
+from datetime import timedelta
+
 import pytest
+from django.db import connection
 from django.test import Client
-from oauth2_provider.models import RefreshToken
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from oauth2_provider.models import AccessToken, RefreshToken
 
 from oidc.services.clients import client_register
 from oidc.tests.flow import (
@@ -106,3 +111,56 @@ def test_introspection_by_get_is_not_allowed(shop_a, tokens):
     assert response.status_code == 405
     assert response["Allow"] == "POST"
     assert response.json()["error"] == "invalid_request"
+
+
+def test_a_refresh_token_past_its_lifetime_is_inactive(shop_a, tokens, settings):
+    """Dead by the rotation's rule (its lifetime after its access token expired), not only
+    once the purge deleted it: the session re-check then drops the shop's session."""
+    application, secret = shop_a
+    lifetime = settings.OAUTH2_PROVIDER["REFRESH_TOKEN_EXPIRE_SECONDS"]
+    refresh = RefreshToken.objects.get()
+    AccessToken.objects.filter(pk=refresh.access_token_id).update(
+        expires=timezone.now() - timedelta(seconds=lifetime + 1)
+    )
+
+    response = _introspect(application.client_id, secret, tokens["refresh_token"])
+
+    assert response.json() == {"active": False}
+
+
+def test_the_refresh_token_hint_looks_there_first(shop_a, tokens):
+    """token_type_hint=refresh_token (the re-check's) finds it without a miss in access tokens."""
+    application, secret = shop_a
+
+    with CaptureQueriesContext(connection) as context:
+        response = Client().post(
+            "/o/introspect/",
+            {
+                "token": tokens["refresh_token"],
+                "token_type_hint": "refresh_token",
+                "client_id": application.client_id,
+                "client_secret": secret,
+            },
+        )
+
+    assert response.json()["active"] is True
+    tables_read = [
+        query["sql"].split(" FROM ", 1)[1].split()[0]
+        for query in context.captured_queries
+        if query["sql"].startswith("SELECT")
+    ]
+    assert '"oauth2_provider_refreshtoken"' in tables_read
+    assert '"oauth2_provider_accesstoken"' not in tables_read
+
+
+def test_a_wrong_hint_still_finds_the_token(shop_a, tokens):
+    """The hint only orders the search (RFC 7662 §2.1)."""
+    application, secret = shop_a
+    data = {"token": tokens["access_token"], "token_type_hint": "refresh_token"}
+
+    response = Client().post(
+        "/o/introspect/", {**data, "client_id": application.client_id, "client_secret": secret}
+    )
+
+    assert response.json()["active"] is True
+    assert response.json()["token_type"] == "Bearer"

@@ -58,4 +58,8 @@ class IntrospectView(JsonMethodNotAllowedMixin, View):
         if not token:
             description = "The token parameter is missing."
             return _json({"error": "invalid_request", "error_description": description}, 400)
-        return _json(token_introspection(token=token, client=client))
+        return _json(
+            token_introspection(
+                token=token, client=client, hint=request.POST.get("token_type_hint")
+            )
+        )
