@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 from oauth2_provider.models import get_application_model
 
-from accounts.forms import ProfileForm
+from accounts.forms.profile import ProfileForm
 from accounts.selectors import SECURITY_EVENTS_SHOWN, security_events_of, sessions_of
 from accounts.services import ProfileEditConflict, user_profile_update
 from oidc import constants

@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from accounts.forms import EmailChangeForm
+from accounts.forms.passwords import EmailChangeForm
 from accounts.services.emails import (
     EmailLinkInvalid,
     EmailTaken,

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from accounts.forms import NewPasswordForm, PasswordChangeForm, PasswordResetRequestForm
+from accounts.forms.passwords import NewPasswordForm, PasswordChangeForm, PasswordResetRequestForm
 from accounts.services.passwords import (
     password_change,
     password_reset_complete,

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.forms import RegisterForm, VerificationResendForm
+from accounts.forms.registration import RegisterForm, VerificationResendForm
 from accounts.http import safe_next
 from accounts.services.emails import (
     EmailLinkInvalid,

@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from accounts.forms import CurrentPasswordForm, SecondFactorCodeForm, SignInForm
+from accounts.forms.signin import CurrentPasswordForm, SecondFactorCodeForm, SignInForm
 from accounts.http import safe_next
 from accounts.services import mfa, reauth
 from accounts.services.signin import (

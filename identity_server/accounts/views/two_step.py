@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.forms import SecondFactorCodeForm
+from accounts.forms.signin import SecondFactorCodeForm
 from accounts.services import mfa
 from accounts.services import recovery_codes as recovery_codes_service
 from accounts.services.reauth import recent_auth_required
